@@ -1,0 +1,259 @@
+"""Stage 5, check: an ordered list of small check functions over a loaded vault.
+
+Each check yields :class:`~kbtools.diagnostics.Diagnostic` s with its rule's default severity;
+:func:`check` then applies the configuration (severities, per-path ignores) and inline
+suppressions::
+
+    %% kb-ignore KB001 %%        the comment's own line and the next line
+    %% kb-ignore %%              …for every rule
+    %% kb-ignore-file KB010 %%   the whole file
+
+Codes and slugs are interchangeable there. Add a check by appending a function to
+:data:`CHECKS` (or passing ``checks=`` to :func:`check`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator
+
+from .config import Config, matcher
+from .diagnostics import Diagnostic, Severity
+from .model import Note
+from .resolve import AMBIGUOUS, MISSING_BLOCK, MISSING_HEADING, MISSING_NOTE, ResolvedLink, fold
+from .rules import BY_CODE, lookup
+from .vault import Vault
+
+Check = Callable[[Vault], Iterable[Diagnostic]]
+
+
+def diagnostic(code: str, path: str, line: int, column: int, message: str,
+               hint: str | None = None, width: int | None = None) -> Diagnostic:
+    rule = BY_CODE[code]
+    return Diagnostic(code, rule.slug, rule.severity, path, line, column, message, hint,
+                      column + width if width else None)
+
+
+# -- file-level problems -----------------------------------------------------------------------
+
+_PROBLEM_RULES = {"encoding": "KB011", "unreadable": "KB011", "yaml": "KB007",
+                  "frontmatter": "KB007", "frontmatter-type": "KB007", "deprecated": "KB012",
+                  "empty-link": "KB009", "empty": "KB014", "outside": "KB013", "loop": "KB013"}
+
+
+def check_files(vault: Vault) -> Iterator[Diagnostic]:
+    """Problems the reader found: encoding, YAML, types, empty links, skipped symlinks."""
+    for path, problem in vault.skipped:
+        yield diagnostic(_PROBLEM_RULES.get(problem.kind, "KB011"), path, problem.line,
+                         problem.column, problem.message)
+    for note in vault.notes.values():
+        for problem in note.problems:
+            code = _PROBLEM_RULES.get(problem.kind)
+            if code:
+                yield diagnostic(code, note.path, problem.line, problem.column, problem.message)
+
+
+# -- links -----------------------------------------------------------------------------------
+
+class _Suggester:
+    """'Did you mean' from fuzzy matching (rapidfuzz), only for links that are reported."""
+
+    def __init__(self, vault: Vault):
+        self.vault = vault
+        self._choices: dict[str, str] | None = None
+
+    def note(self, written: str) -> str | None:
+        from rapidfuzz import fuzz, process, utils
+        if self._choices is None:
+            self._choices = {}
+            for path, note in sorted(self.vault.notes.items()):
+                self._choices.setdefault(note.name, note.name)
+                for alias in note.aliases:
+                    self._choices.setdefault(alias, note.name)
+            for att in self.vault.attachments:
+                self._choices.setdefault(att.name, att.name)
+        name = written.rsplit("/", 1)[-1]
+        if name.lower().endswith(".md"):
+            name = name[:-3]
+        best = process.extractOne(name, self._choices.keys(), scorer=fuzz.ratio,
+                                  processor=utils.default_process, score_cutoff=75)
+        return self._choices[best[0]] if best else None
+
+    @staticmethod
+    def among(written: str, options: Iterable[str]) -> str | None:
+        from rapidfuzz import fuzz, process, utils
+        best = process.extractOne(written, list(options), scorer=fuzz.ratio,
+                                  processor=utils.default_process, score_cutoff=60)
+        return best[0] if best else None
+
+
+def _link_text(target: str, subpath: str = "", label: str | None = None) -> str:
+    inner = target + (f"#{subpath}" if subpath else "")
+    return f"[[{inner}{'|' + label if label else ''}]]"
+
+
+def check_links(vault: Vault) -> Iterator[Diagnostic]:
+    """Broken notes, headings, blocks, embeds; aliases used as targets; ambiguous names."""
+    suggest = _Suggester(vault)
+    for rl in vault.links:
+        yield from _check_link(vault, rl, suggest)
+
+
+def _check_link(vault: Vault, rl: ResolvedLink, suggest: _Suggester) -> Iterator[Diagnostic]:
+    link, res = rl.link, rl.resolution
+    at = (rl.source, link.line, link.column)
+    width = len(link.raw)
+    if res.status == MISSING_NOTE:
+        if res.outside:
+            yield diagnostic("KB013", *at, f"{link.raw} points outside the vault", width=width)
+            return
+        if res.alias_of:
+            owner = vault.notes[res.alias_of].name
+            yield diagnostic("KB006", *at, f"{link.raw}: «{link.path}» is an alias of "
+                             f"«{owner}», and Obsidian does not resolve aliases",
+                             hint=f"write {_link_text(owner, link.subpath, link.label or link.path)}",
+                             width=width)
+            return
+        name = link.path.rsplit("/", 1)[-1]
+        attachment = "." in name and not name.lower().endswith(".md") and link.path != ""
+        code = "KB004" if link.embed or attachment else "KB001"
+        what = "file" if attachment else "note"
+        guess = suggest.note(link.path)
+        hint = f"did you mean {_link_text(guess, link.subpath, link.label)}?" if guess else None
+        if attachment and not guess:
+            hint = "links to files other than notes need the exact file name with its extension"
+        yield diagnostic(code, *at, f"{link.raw}: no {what} named «{link.path}» in the vault",
+                         hint=hint, width=width)
+    elif res.status == MISSING_HEADING:
+        target = vault.notes[res.target]
+        guess = suggest.among(link.subpath.split("#")[-1], (h.text for h in target.headings))
+        yield diagnostic("KB002", *at, f"{link.raw}: «{target.name}» has no heading "
+                         f"«{link.subpath}»",
+                         hint=f"did you mean {_link_text(link.path, guess)}?" if guess else None,
+                         width=width)
+    elif res.status == MISSING_BLOCK:
+        target = vault.notes[res.target]
+        guess = suggest.among(link.subpath[1:], (b.id for b in target.blocks))
+        yield diagnostic("KB003", *at, f"{link.raw}: «{target.name}» has no block "
+                         f"«{link.subpath}»",
+                         hint=f"did you mean {_link_text(link.path, '^' + guess)}?" if guess else None,
+                         width=width)
+    if res.status == AMBIGUOUS or (res.candidates and res.status in (MISSING_HEADING, MISSING_BLOCK)):
+        chosen = res.candidates[0][:-3] if res.candidates[0].endswith(".md") else res.candidates[0]
+        yield diagnostic("KB005", *at, f"{link.raw}: «{link.path}» matches "
+                         f"{len(res.candidates)} files ({', '.join(res.candidates)}); "
+                         f"Obsidian picks {res.candidates[0]}",
+                         hint=f"write the path: {_link_text(chosen, link.subpath, link.label)}",
+                         width=width)
+
+
+# -- aliases and orphans -----------------------------------------------------------------------
+
+def check_aliases(vault: Vault) -> Iterator[Diagnostic]:
+    """An alias declared by several notes, or equal to another note's name."""
+    owners: dict[str, list[Note]] = defaultdict(list)
+    for note in vault.notes.values():
+        for alias in dict.fromkeys(fold(a) for a in note.aliases):
+            owners[alias].append(note)
+    for key, notes in sorted(owners.items()):
+        named = vault.index.note_names.get(key, ())
+        others = [p for p in named if p not in {n.path for n in notes}]
+        for note in notes:
+            alias = next(a for a in note.aliases if fold(a) == key)
+            line = _property_line(note, alias)
+            if len(notes) > 1:
+                rest = ", ".join(n.path for n in notes if n is not note)
+                yield diagnostic("KB008", note.path, line, 1,
+                                 f"alias «{alias}» is also declared by {rest}")
+            if others:
+                yield diagnostic("KB008", note.path, line, 1,
+                                 f"alias «{alias}» is the name of another note ({others[0]}); "
+                                 "[[…]] always means that note")
+
+
+def _property_line(note: Note, value: str) -> int:
+    """Best-effort line of a frontmatter value (the aliases key when unknown)."""
+    return 2 if note.body_line > 1 else 1
+
+
+def check_orphans(vault: Vault) -> Iterator[Diagnostic]:
+    """Notes nothing else links to (rule off by default)."""
+    linked = {rl.resolution.target for rl in vault.links
+              if rl.resolution.target and rl.resolution.target != rl.source}
+    for path in sorted(vault.notes):
+        if path not in linked:
+            yield diagnostic("KB010", path, 1, 1, f"no other note links to «{vault.notes[path].name}»")
+
+
+CHECKS: tuple[Check, ...] = (check_files, check_links, check_aliases, check_orphans)
+"""The default checks, in order."""
+
+
+# -- configuration and suppressions ---------------------------------------------------------------
+
+_SUPPRESS = re.compile(r"^kb-ignore(-file)?(?:\s+(.*))?$")
+
+
+def _suppressions(note: Note) -> tuple[set[str] | None, dict[int, set[str] | None]]:
+    """(codes ignored in the whole file, {line: codes}) where ``None`` means every rule."""
+    whole: set[str] | None = set()
+    lines: dict[int, set[str] | None] = {}
+    for comment in note.comments:
+        m = _SUPPRESS.match(comment.text)
+        if m is None:
+            continue
+        codes = _codes(m.group(2))
+        if m.group(1):
+            whole = None if codes is None or whole is None else whole | codes
+            continue
+        for line in range(comment.line, comment.end + 2):
+            prev = lines.get(line, set())
+            lines[line] = None if codes is None or prev is None else prev | codes
+    return whole, lines
+
+
+def _codes(text: str | None) -> set[str] | None:
+    words = re.split(r"[\s,]+", (text or "").strip())
+    words = [w for w in words if w]
+    if not words:
+        return None
+    out = set()
+    for w in words:
+        try:
+            out.add(lookup(w).code)
+        except KeyError:
+            continue
+    return out
+
+
+def check(vault: Vault, config: Config | None = None,
+          checks: Iterable[Check] = CHECKS) -> list[Diagnostic]:
+    """Run the checks and return the findings that survive configuration, sorted."""
+    config = config or vault.config
+    wanted = {code for code in BY_CODE if config.rule_severity(code) > Severity.OFF}
+    path_rules = [(matcher([glob]), codes) for glob, codes in config.per_path_ignores.items()]
+    suppress_cache: dict[str, tuple] = {}
+    out: list[Diagnostic] = []
+    for run in checks:
+        for d in run(vault):
+            if d.code not in wanted:
+                continue
+            if any(m(d.path) and ("*" in codes or d.code in codes) for m, codes in path_rules):
+                continue
+            note = vault.notes.get(d.path)
+            if note is not None and note.comments:
+                if d.path not in suppress_cache:
+                    suppress_cache[d.path] = _suppressions(note)
+                whole, lines = suppress_cache[d.path]
+                if whole is None or d.code in whole:
+                    continue
+                if d.line in lines and (lines[d.line] is None or d.code in lines[d.line]):
+                    continue
+            severity = config.rule_severity(d.code)
+            if severity != d.severity:
+                d = Diagnostic(d.code, d.slug, severity, d.path, d.line, d.column, d.message,
+                               d.hint, d.end_column)
+            out.append(d)
+    out.sort(key=lambda d: d.sort_key)
+    return out

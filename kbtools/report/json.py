@@ -1,0 +1,60 @@
+"""Machine-readable report, stable schema ``version: 1``.
+
+::
+
+    {"version": 1, "files_checked": 42,
+     "summary": {"errors": 1, "warnings": 0, "infos": 0},
+     "diagnostics": [{"code": "KB001", "slug": "broken-note", "severity": "error",
+                      "path": "Папка/Заметка.md", "line": 3, "column": 5,
+                      "end_column": 11, "message": "…", "hint": null}]}
+
+Non-ASCII is written as is (UTF-8), not ``\\uXXXX``-escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..diagnostics import Diagnostic, Severity, counts
+
+SCHEMA_VERSION = 1
+
+
+def as_dict(d: Diagnostic) -> dict[str, Any]:
+    """One diagnostic as a JSON object (keys in schema order)."""
+    return {
+        "code": d.code,
+        "slug": d.slug,
+        "severity": str(d.severity),
+        "path": d.path,
+        "line": d.line,
+        "column": d.column,
+        "end_column": d.end_column,
+        "message": d.message,
+        "hint": d.hint,
+    }
+
+
+def format_json(
+    diagnostics: Sequence[Diagnostic],
+    *,
+    files_checked: int,
+    color: bool = False,
+    tool_version: str = "0.1.0",
+) -> str:
+    """The ``--format json`` document (``color`` and ``tool_version`` are unused)."""
+    ordered = sorted(diagnostics, key=lambda d: d.sort_key)
+    n = counts(ordered)
+    doc = {
+        "version": SCHEMA_VERSION,
+        "files_checked": files_checked,
+        "summary": {
+            "errors": n[Severity.ERROR],
+            "warnings": n[Severity.WARNING],
+            "infos": n[Severity.INFO],
+        },
+        "diagnostics": [as_dict(d) for d in ordered],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)

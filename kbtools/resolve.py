@@ -1,0 +1,249 @@
+"""Stage 3, resolve: which file a link names and whether its heading or block exists.
+
+The rules are Obsidian's, written down with their sources in ``docs/resolution.md``; each has a
+test in ``tests/test_resolve.py``. In short:
+
+1. ``[[#H]]``/``[[#^id]]`` (empty path) → the linking note.
+2. ``./x`` and ``../x`` → relative to the linking note's folder, exact path only; climbing out of
+   the vault is an error.
+3. An exact vault path (case-insensitive, NFC, ``.md`` optional for notes; other files need
+   their extension) wins.
+4. A path with ``/`` that is not exact → files whose path ends with it (a partial path).
+5. A bare name → every file of that name in the vault; one candidate wins; with several, the one
+   in the linking note's folder; otherwise a deterministic tie-break (fewest folders, then the
+   shortest path, then alphabetical; configurable) marks the link ``ambiguous``.
+6. Aliases never resolve (``missing-note``, with the aliased note as a hint) unless
+   ``resolve_aliases`` is on.
+7. Headings compare after :func:`strip_heading`; ``#A#B`` walks the nesting; block ids compare
+   case-insensitively. Subpaths of non-Markdown targets are not checked.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .model import Attachment, Heading, Link, Note
+
+OK, AMBIGUOUS = "ok", "ambiguous"
+MISSING_NOTE, MISSING_HEADING, MISSING_BLOCK = "missing-note", "missing-heading", "missing-block"
+STATUSES = (OK, AMBIGUOUS, MISSING_NOTE, MISSING_HEADING, MISSING_BLOCK)
+
+_PUNCT = re.compile(r"""[!"#$%&'()*+,./:;<=>?@\[\\\]^_`{|}~\s]+""")
+
+
+def strip_heading(text: str) -> str:
+    """Obsidian's ``stripHeading`` as we read it: ASCII punctuation counts as a space, whitespace
+    runs collapse, case is ignored (Unicode case folding), NFC.
+
+    ``_`` is ASCII punctuation too (``snake_case`` ≡ ``snake case``).
+    """
+    return _PUNCT.sub(" ", unicodedata.normalize("NFC", text)).strip().casefold()
+
+
+def fold(path: str) -> str:
+    """Key for case-insensitive, normalisation-insensitive path comparison."""
+    return unicodedata.normalize("NFC", path).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a link leads."""
+
+    status: str
+    """``ok``, ``ambiguous``, ``missing-note``, ``missing-heading`` or ``missing-block``."""
+    target: str | None = None
+    """Vault path of the file chosen (also for missing headings/blocks), ``None`` if missing."""
+    candidates: tuple[str, ...] = ()
+    """For ``ambiguous``: every file the name matched, the chosen one first."""
+    alias_of: str | None = None
+    """For a missing note whose path is an alias: the note declaring it."""
+    outside: bool = False
+    """The path climbs out of the vault (``../../x``)."""
+    heading: Heading | None = None
+    """The heading a ``#Heading`` subpath matched."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLink:
+    """A link occurrence with its source note and resolution."""
+
+    source: str
+    link: Link
+    resolution: Resolution
+
+
+@dataclass(frozen=True)
+class Index:
+    """Lookup tables over a vault's files, built once by :func:`build_index`."""
+
+    notes: dict[str, Note]
+    """Vault path → note."""
+    files: frozenset[str]
+    """Every vault path (notes and attachments)."""
+    note_paths: dict[str, tuple[str, ...]]
+    """fold(path without .md) → note paths."""
+    file_paths: dict[str, tuple[str, ...]]
+    """fold(path) → attachment paths."""
+    note_names: dict[str, tuple[str, ...]]
+    """fold(name without .md) → note paths."""
+    file_names: dict[str, tuple[str, ...]]
+    """fold(file name) → attachment paths."""
+    aliases: dict[str, tuple[str, ...]]
+    """fold(alias) → notes declaring it."""
+    tie_break: str = "fewest-folders"
+    resolve_aliases: bool = False
+    _headings: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict, repr=False)
+
+
+def build_index(notes: Iterable[Note], attachments: Iterable[Attachment] = (),
+                tie_break: str = "fewest-folders", resolve_aliases: bool = False) -> Index:
+    notes = {n.path: n for n in notes}
+    note_paths: dict[str, list[str]] = {}
+    note_names: dict[str, list[str]] = {}
+    file_paths: dict[str, list[str]] = {}
+    file_names: dict[str, list[str]] = {}
+    aliases: dict[str, list[str]] = {}
+    for path, note in notes.items():
+        stem = path[:-3] if path.lower().endswith(".md") else path
+        note_paths.setdefault(fold(stem), []).append(path)
+        note_names.setdefault(fold(note.name), []).append(path)
+        for alias in note.aliases:
+            aliases.setdefault(fold(alias), []).append(path)
+    paths = set(notes)
+    for att in attachments:
+        paths.add(att.path)
+        file_paths.setdefault(fold(att.path), []).append(att.path)
+        file_names.setdefault(fold(att.name), []).append(att.path)
+    freeze = lambda d: {k: tuple(sorted(v)) for k, v in d.items()}  # noqa: E731
+    return Index(notes, frozenset(paths), freeze(note_paths), freeze(file_paths),
+                 freeze(note_names), freeze(file_names), freeze(aliases), tie_break,
+                 resolve_aliases)
+
+
+def tie_key(tie_break: str):
+    """Sort key ordering same-named candidates, best first."""
+    if tie_break == "shortest-path":
+        return lambda p: (len(p), p)
+    return lambda p: (p.count("/"), p)
+
+
+def folder_of(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def lookup(index: Index, source: str, path: str) -> Resolution:
+    """Resolve a link path (no subpath) written in note ``source``."""
+    if not path:
+        return Resolution(OK, source)
+    path = unicodedata.normalize("NFC", path).replace("\\", "/")
+    if path.startswith("./") or path.startswith("../"):
+        joined = posixpath.normpath(posixpath.join(folder_of(source), path))
+        if joined == ".." or joined.startswith("../"):
+            return Resolution(MISSING_NOTE, outside=True)
+        return _exact(index, joined) or Resolution(MISSING_NOTE)
+    path = path.lstrip("/")
+    exact = _exact(index, path)
+    if exact is not None:
+        return exact
+    key = fold(path)
+    is_md = key.endswith(".md")
+    stem = key[:-3] if is_md else key
+    if "/" in stem:
+        name = stem.rsplit("/", 1)[1]
+        suffix = "/" + stem
+        cands = [p for p in index.note_names.get(name, ()) if fold(p[:-3]).endswith(suffix)]
+        if not is_md:
+            fname = key.rsplit("/", 1)[1]
+            cands += [p for p in index.file_names.get(fname, ()) if fold(p).endswith("/" + key)]
+    else:
+        cands = list(index.note_names.get(stem, ()))
+        if not is_md:
+            cands += index.file_names.get(key, ())
+    if not cands:
+        return _alias(index, stem)
+    if len(cands) == 1:
+        return Resolution(OK, cands[0])
+    here = folder_of(source)
+    local = [c for c in cands if folder_of(c) == here]
+    if len(local) == 1:
+        return Resolution(OK, local[0])
+    ordered = sorted(local or cands, key=tie_key(index.tie_break))
+    rest = sorted((c for c in cands if c not in ordered), key=tie_key(index.tie_break))
+    return Resolution(AMBIGUOUS, ordered[0], candidates=tuple(ordered + rest))
+
+
+def _exact(index: Index, path: str) -> Resolution | None:
+    key = fold(path)
+    hits = index.file_paths.get(key) or index.note_paths.get(
+        key[:-3] if key.endswith(".md") else key)
+    if not hits:
+        return None
+    if len(hits) == 1:
+        return Resolution(OK, hits[0])
+    return Resolution(AMBIGUOUS, hits[0], candidates=hits)
+
+
+def _alias(index: Index, key: str) -> Resolution:
+    owners = index.aliases.get(key, ())
+    if not owners:
+        return Resolution(MISSING_NOTE)
+    if index.resolve_aliases:
+        return Resolution(OK if len(owners) == 1 else AMBIGUOUS, owners[0],
+                          candidates=owners if len(owners) > 1 else ())
+    return Resolution(MISSING_NOTE, alias_of=owners[0])
+
+
+def find_heading(note: Note, subpath: str) -> Heading | None:
+    """The heading a ``A#B#C`` subpath names, following the nesting, or ``None``."""
+    heads = note.headings
+    lo, hi = 0, len(heads)
+    found: Heading | None = None
+    for part in subpath.split("#"):
+        want = strip_heading(part)
+        if not want:
+            continue
+        for i in range(lo, hi):
+            if strip_heading(heads[i].text) == want:
+                found = heads[i]
+                lo = i + 1
+                hi = next((j for j in range(lo, hi) if heads[j].level <= found.level), hi)
+                break
+        else:
+            return None
+    return found
+
+
+def has_block(note: Note, block: str) -> bool:
+    want = block.casefold()
+    return any(b.id.casefold() == want for b in note.blocks)
+
+
+def resolve(index: Index, source: str, link: Link) -> Resolution:
+    """Resolve one link of note ``source``: the file, then the heading or block."""
+    res = lookup(index, source, link.path)
+    if res.target is None or not link.subpath:
+        return res
+    note = index.notes.get(res.target)
+    if note is None:  # subpaths of attachments (#page=3, #interface) are not checked
+        return res
+    if link.subpath.startswith("^"):
+        if has_block(note, link.subpath[1:]):
+            return res
+        return Resolution(MISSING_BLOCK, res.target, res.candidates)
+    heading = find_heading(note, link.subpath)
+    if heading is None:
+        return Resolution(MISSING_HEADING, res.target, res.candidates)
+    return Resolution(res.status, res.target, res.candidates, heading=heading)
+
+
+def resolve_all(index: Index) -> tuple[ResolvedLink, ...]:
+    """Every link of every note, resolved, in path then source order."""
+    out = []
+    for path in sorted(index.notes):
+        for link in index.notes[path].links:
+            out.append(ResolvedLink(path, link, resolve(index, path, link)))
+    return tuple(out)
