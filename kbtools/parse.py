@@ -31,35 +31,54 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def parse_note(path: str, text: str, problems: tuple[Problem, ...] = ()) -> Note:
-    """Parse normalised text (see :func:`normalize_text`) of the note at vault path ``path``."""
+def parse_note(path: str, text: str, problems: tuple[Problem, ...] = (), *,
+               fast: bool = True) -> Note:
+    """Parse normalised text (see :func:`normalize_text`) of the note at vault path ``path``.
+
+    ``fast``: try the line scanner (:mod:`kbtools.scan`) first; it gives up, and the token
+    stream is used, whenever the note has Markdown the scanner does not model.
+    """
     lines = text.split("\n")
     fm = read_frontmatter(lines)
     all_problems = list(problems) + list(fm.problems)
     aliases, p1 = string_list(fm.properties, "aliases", fm.yaml_lines, split=False)
     fm_tags, p2 = string_list(fm.properties, "tags", fm.yaml_lines, split=True)
     all_problems += p1 + p2
-    body = "\n" * fm.lines + "\n".join(lines[fm.lines:]) if fm.lines else text
     links = list(_property_links(fm.properties, fm.yaml_lines))
-    reader = _TokenReader(lines)
-    reader.read(markdown().parse(body))
-    links += reader.links
-    all_problems += reader.problems
-    if not body.strip() and not fm.lines:
+    body = read_body(lines, fm.lines, fast)
+    links += body.links
+    all_problems += body.problems
+    if not fm.lines and not text.strip():
         all_problems.append(Problem("empty", "the note is empty", 1, 1))
     return Note(
         path=path,
         properties=fm.properties,
         aliases=aliases,
-        tags=merge_tags(fm_tags, (t.name for t in reader.tags)),
-        headings=tuple(reader.headings),
-        blocks=tuple(reader.blocks),
+        tags=merge_tags(fm_tags, (t.name for t in body.tags)),
+        headings=tuple(body.headings),
+        blocks=tuple(body.blocks),
         links=tuple(links),
-        inline_tags=tuple(reader.tags),
-        comments=tuple(reader.comments),
+        inline_tags=tuple(body.tags),
+        comments=tuple(body.comments),
         problems=tuple(all_problems),
         body_line=fm.lines + 1,
     )
+
+
+def read_body(lines: list[str], first: int, fast: bool = True):
+    """Headings, blocks, links, tags, comments and problems of lines ``first``… of a note.
+
+    The result has those six list attributes; the scanner's and the token reader's agree.
+    """
+    if fast:
+        from .scan import scan_body
+        result = scan_body(lines, first)
+        if result is not None:
+            return result
+    body = "\n" * first + "\n".join(lines[first:]) if first else "\n".join(lines)
+    reader = _TokenReader(lines)
+    reader.read(markdown().parse(body))
+    return reader
 
 
 def merge_tags(*groups: Any) -> tuple[str, ...]:
@@ -132,6 +151,7 @@ class _TokenReader:
         open_maps: list[list[int] | None] = []
         row_line, cell_cursor = -1, 0
         heading_level = 0
+        hosts: list[list] = []  # [content, locate, cursor] of inline tokens holding '^['
         for i, tok in enumerate(tokens):
             if tok.nesting == 1:
                 open_maps.append(tok.map)
@@ -160,6 +180,35 @@ class _TokenReader:
                 if parent is not None and parent.type == "paragraph_open":
                     alone_block = last_block.get(parent.level)
                 self._read_inline(tok, locate, parent, alone_block)
+                if "^[" in tok.content:
+                    hosts.append([tok.content, locate, 0])
+            elif tok.type == "inline" and tok.content:
+                # an inline footnote ^[…]: markdown-it moves its text to the footnote list
+                locate = self._footnote_locator(tok.content, hosts)
+                if locate is not None:
+                    self._read_inline(tok, locate, None, None)
+        self.sort()
+
+    @staticmethod
+    def _footnote_locator(content: str, hosts: list[list]):
+        """Locate the text of an inline footnote inside the paragraph that wrote it."""
+        needle = "^[" + content + "]"
+        for host in hosts:
+            at = host[0].find(needle, host[2])
+            if at >= 0:
+                host[2] = at + len(needle)
+                base, host_locate = at + 2, host[1]
+                return lambda pos: host_locate(base + pos)
+        return None
+
+    def sort(self) -> None:
+        """Source order: markdown-it emits footnote bodies after the rest of the document."""
+        self.links.sort(key=lambda x: (x.line, x.column))
+        self.tags.sort(key=lambda x: (x.line, x.column))
+        self.headings.sort(key=lambda x: x.line)
+        self.blocks.sort(key=lambda x: x.line)
+        self.comments.sort(key=lambda x: x.line)
+        self.problems.sort(key=lambda x: (x.line, x.column))
 
     # -- positions ---------------------------------------------------------------------------
     def _locator(self, content: str, first: int):
@@ -220,7 +269,7 @@ class _TokenReader:
                     self.problems.append(Problem("empty-link", f"empty link {raw}", line, col))
                     continue
                 path, subpath = split_destination(href)
-                label = child.content if kind == "image" else None
+                label = child.content if kind == "image" else child.meta.get("label")
                 self.links.append(Link(raw=raw, line=line, column=col, path=path,
                                        subpath=subpath, label=label, embed=kind == "image",
                                        style="markdown"))
@@ -233,9 +282,12 @@ class _TokenReader:
                 self.comments.append(Comment(child.content.strip(), line, end_line))
             elif kind == "block_id":
                 line, _ = locate(child.meta["start"])
-                assert parent is not None and parent.map is not None
+                if parent is None or parent.map is None:
+                    continue  # no block ids inside inline footnotes
                 if child.meta["alone"] and alone_block is not None:
                     start, end = alone_block[0] + 1, alone_block[1]
+                    while end > start and not self.lines[end - 1].strip():
+                        end -= 1  # markdown-it's list map takes the blank line after it
                 else:
                     start, end = parent.map[0] + 1, parent.map[1]
                 self.blocks.append(Block(child.meta["id"], line, start, end))

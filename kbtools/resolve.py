@@ -41,12 +41,19 @@ def strip_heading(text: str) -> str:
 
     ``_`` is ASCII punctuation too (``snake_case`` ≡ ``snake case``).
     """
-    return _PUNCT.sub(" ", unicodedata.normalize("NFC", text)).strip().casefold()
+    return _PUNCT.sub(" ", nfc(text)).strip().casefold()
+
+
+def nfc(text: str) -> str:
+    """NFC form of ``text`` (cheap when it already is)."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def fold(path: str) -> str:
     """Key for case-insensitive, normalisation-insensitive path comparison."""
-    return unicodedata.normalize("NFC", path).casefold()
+    return nfc(path).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +103,13 @@ class Index:
     """fold(alias) → notes declaring it."""
     tie_break: str = "fewest-folders"
     resolve_aliases: bool = False
-    _headings: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict, repr=False)
+    simple: dict[str, "Resolution"] = field(default_factory=dict, repr=False, compare=False)
+    """Link path (case-folded) → its resolution from any folder: every exact path and every
+    name that only one file has. Most links are answered by one lookup here."""
+    _headings: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    """Memo: note path → its headings after :func:`strip_heading` (filled on demand)."""
+    _blocks: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    """Memo: note path → its block ids, case-folded (filled on demand)."""
 
 
 def build_index(notes: Iterable[Note], attachments: Iterable[Attachment] = (),
@@ -118,10 +131,30 @@ def build_index(notes: Iterable[Note], attachments: Iterable[Attachment] = (),
         paths.add(att.path)
         file_paths.setdefault(fold(att.path), []).append(att.path)
         file_names.setdefault(fold(att.name), []).append(att.path)
-    freeze = lambda d: {k: tuple(sorted(v)) for k, v in d.items()}  # noqa: E731
-    return Index(notes, frozenset(paths), freeze(note_paths), freeze(file_paths),
-                 freeze(note_names), freeze(file_names), freeze(aliases), tie_break,
-                 resolve_aliases)
+    freeze = lambda d: {k: tuple(sorted(v)) if len(v) > 1 else tuple(v) for k, v in d.items()}  # noqa: E731
+    index = Index(notes, frozenset(paths), freeze(note_paths), freeze(file_paths),
+                  freeze(note_names), freeze(file_names), freeze(aliases), tie_break,
+                  resolve_aliases)
+    simple = index.simple
+    for table in (index.note_names, index.file_names):
+        for key, hits in table.items():
+            if len(hits) == 1:
+                simple[key] = Resolution(OK, hits[0])
+    for key, hits in index.note_names.items():
+        if len(hits) == 1 and key + ".md" not in simple:
+            simple[key + ".md"] = simple[key]
+    for table, md in ((index.note_paths, True), (index.file_paths, False)):
+        for key, hits in table.items():
+            res = Resolution(OK, hits[0]) if len(hits) == 1 else \
+                Resolution(AMBIGUOUS, hits[0], candidates=hits)
+            simple[key] = res
+            if md:
+                simple[key + ".md"] = res
+    for key in list(simple):  # a name is only simple if no other file's path says otherwise
+        if "/" not in key and (key in index.file_paths or key in index.file_names) and \
+                (key in index.note_paths or key in index.note_names):
+            del simple[key]
+    return index
 
 
 def tie_key(tie_break: str):
@@ -139,26 +172,31 @@ def lookup(index: Index, source: str, path: str) -> Resolution:
     """Resolve a link path (no subpath) written in note ``source``."""
     if not path:
         return Resolution(OK, source)
-    path = unicodedata.normalize("NFC", path).replace("\\", "/")
+    hit = index.simple.get(path.casefold())
+    if hit is not None and not path.startswith(("./", "../", "/")) and "\\" not in path:
+        return hit
+    path = nfc(path)
+    if "\\" in path:
+        path = path.replace("\\", "/")
     if path.startswith("./") or path.startswith("../"):
         joined = posixpath.normpath(posixpath.join(folder_of(source), path))
         if joined == ".." or joined.startswith("../"):
             return Resolution(MISSING_NOTE, outside=True)
-        return _exact(index, joined) or Resolution(MISSING_NOTE)
-    path = path.lstrip("/")
-    exact = _exact(index, path)
+        return _exact(index, joined.casefold()) or Resolution(MISSING_NOTE)
+    key = path.lstrip("/").casefold()
+    exact = _exact(index, key)
     if exact is not None:
         return exact
-    key = fold(path)
     is_md = key.endswith(".md")
     stem = key[:-3] if is_md else key
     if "/" in stem:
         name = stem.rsplit("/", 1)[1]
         suffix = "/" + stem
-        cands = [p for p in index.note_names.get(name, ()) if fold(p[:-3]).endswith(suffix)]
+        cands = [p for p in index.note_names.get(name, ()) if p[:-3].casefold().endswith(suffix)]
         if not is_md:
             fname = key.rsplit("/", 1)[1]
-            cands += [p for p in index.file_names.get(fname, ()) if fold(p).endswith("/" + key)]
+            cands += [p for p in index.file_names.get(fname, ())
+                      if p.casefold().endswith("/" + key)]
     else:
         cands = list(index.note_names.get(stem, ()))
         if not is_md:
@@ -176,8 +214,8 @@ def lookup(index: Index, source: str, path: str) -> Resolution:
     return Resolution(AMBIGUOUS, ordered[0], candidates=tuple(ordered + rest))
 
 
-def _exact(index: Index, path: str) -> Resolution | None:
-    key = fold(path)
+def _exact(index: Index, key: str) -> Resolution | None:
+    """The file whose vault path, case-folded, is ``key`` (``.md`` optional for notes)."""
     hits = index.file_paths.get(key) or index.note_paths.get(
         key[:-3] if key.endswith(".md") else key)
     if not hits:
@@ -197,9 +235,14 @@ def _alias(index: Index, key: str) -> Resolution:
     return Resolution(MISSING_NOTE, alias_of=owners[0])
 
 
-def find_heading(note: Note, subpath: str) -> Heading | None:
+def find_heading(note: Note, subpath: str, index: Index | None = None) -> Heading | None:
     """The heading a ``A#B#C`` subpath names, following the nesting, or ``None``."""
     heads = note.headings
+    keys = index._headings.get(note.path) if index is not None else None
+    if keys is None:
+        keys = tuple(strip_heading(h.text) for h in heads)
+        if index is not None:
+            index._headings[note.path] = keys
     lo, hi = 0, len(heads)
     found: Heading | None = None
     for part in subpath.split("#"):
@@ -207,7 +250,7 @@ def find_heading(note: Note, subpath: str) -> Heading | None:
         if not want:
             continue
         for i in range(lo, hi):
-            if strip_heading(heads[i].text) == want:
+            if keys[i] == want:
                 found = heads[i]
                 lo = i + 1
                 hi = next((j for j in range(lo, hi) if heads[j].level <= found.level), hi)
@@ -217,9 +260,14 @@ def find_heading(note: Note, subpath: str) -> Heading | None:
     return found
 
 
-def has_block(note: Note, block: str) -> bool:
-    want = block.casefold()
-    return any(b.id.casefold() == want for b in note.blocks)
+def has_block(note: Note, block: str, index: Index | None = None) -> bool:
+    """Whether the note defines block id ``block`` (case-insensitive)."""
+    ids = index._blocks.get(note.path) if index is not None else None
+    if ids is None:
+        ids = frozenset(b.id.casefold() for b in note.blocks)
+        if index is not None:
+            index._blocks[note.path] = ids
+    return block.casefold() in ids
 
 
 def resolve(index: Index, source: str, link: Link) -> Resolution:
@@ -231,10 +279,10 @@ def resolve(index: Index, source: str, link: Link) -> Resolution:
     if note is None:  # subpaths of attachments (#page=3, #interface) are not checked
         return res
     if link.subpath.startswith("^"):
-        if has_block(note, link.subpath[1:]):
+        if has_block(note, link.subpath[1:], index):
             return res
         return Resolution(MISSING_BLOCK, res.target, res.candidates)
-    heading = find_heading(note, link.subpath)
+    heading = find_heading(note, link.subpath, index)
     if heading is None:
         return Resolution(MISSING_HEADING, res.target, res.candidates)
     return Resolution(res.status, res.target, res.candidates, heading=heading)

@@ -2,13 +2,15 @@
 
 markdown-it's ``link``/``image`` rules do not record where a link starts and ends; these
 wrappers call the original rule and store ``meta['start']``/``meta['end']`` (offsets into the
-inline content) on the ``link_open``/``image`` token it pushed.
+inline content) on the ``link_open``/``image`` token it pushed; a ``link_open`` also gets
+``meta['label']``, the source text between its brackets (an ``image`` has it as ``content``).
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
+from markdown_it.helpers import parseLinkLabel
 from markdown_it.rules_inline import StateInline
 
 InlineRule = Callable[[StateInline, bool], bool]
@@ -23,6 +25,10 @@ def with_span(rule: InlineRule, token_type: str) -> InlineRule:
             for token in state.tokens[first:]:
                 if token.type == token_type:
                     token.meta = {**(token.meta or {}), "start": start, "end": state.pos}
+                    if token_type == "link_open":
+                        label_end = parseLinkLabel(state, start, True)
+                        if label_end > start:
+                            token.meta["label"] = state.src[start + 1:label_end]
                     break
         return True
 
