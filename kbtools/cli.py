@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import ConfigError, find_config, from_mapping
+from .config import ConfigError, find_config, read_config
 from .diagnostics import Severity
 
 
@@ -51,16 +51,8 @@ jobs_opt = click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None
 
 
 def _load(vault: Path, config_file: Path | None, cache: bool | None, jobs: int | None, **overrides):
-    import tomllib
-
     from .load import load_vault
-    if config_file is not None:
-        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        if config_file.name == "pyproject.toml":
-            data = data.get("tool", {}).get("kbtools", {})
-        config = from_mapping(data, str(config_file))
-    else:
-        config = find_config(vault)
+    config = read_config(config_file) if config_file is not None else find_config(vault)
     config = config.merged(**overrides)
     return load_vault(vault, config, cache=cache, jobs=jobs)
 
@@ -98,8 +90,10 @@ def check_cmd(vault: Path, fmt: str, output: Path | None, strict: bool, severiti
             raise click.BadParameter(f"expected RULE=LEVEL, got {item!r}", param_hint="--severity")
         try:
             severity[lookup(rule).code] = Severity.parse(level)
-        except (KeyError, ValueError) as exc:
-            raise click.BadParameter(str(exc).strip("'\""), param_hint="--severity") from None
+        except KeyError as exc:
+            raise click.BadParameter(exc.args[0], param_hint="--severity") from None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--severity") from None
     v = _load(vault, config_file, cache, jobs, severity=severity or None,
               resolve_aliases=resolve_aliases)
     if ignores:
@@ -108,7 +102,9 @@ def check_cmd(vault: Path, fmt: str, output: Path | None, strict: bool, severiti
     diagnostics = check(v)
     files = len(v.notes) + len(v.attachments)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    text = render(diagnostics, fmt, files_checked=files, color=use_color, tool_version=__version__)
+    base = _display_base(vault, os.environ.get("GITHUB_WORKSPACE") if fmt in ("github", "sarif") else None)
+    text = render(diagnostics, fmt, files_checked=files, color=use_color, tool_version=__version__,
+                  base=base)
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
     else:
@@ -116,8 +112,20 @@ def check_cmd(vault: Path, fmt: str, output: Path | None, strict: bool, severiti
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_file:
         with open(summary_file, "a", encoding="utf-8") as fh:
-            fh.write(step_summary(diagnostics, files))
+            fh.write(step_summary(diagnostics, files, base=base))
     sys.exit(exit_code(diagnostics, strict=strict))
+
+
+def _display_base(vault: Path, workspace: str | None) -> str:
+    """How reports name the vault folder: relative to the working directory (or the GitHub
+    workspace) when inside it, else as given; "" for the current folder."""
+    start = Path(workspace or os.getcwd()).resolve()
+    here = vault.resolve()
+    try:
+        rel = here.relative_to(start).as_posix()
+    except ValueError:
+        rel = str(vault)
+    return "" if rel in (".", "") else rel
 
 
 @main.command("links")

@@ -112,6 +112,14 @@ def find_config(vault: Path) -> Config:
     return Config()
 
 
+def read_config(path: Path) -> Config:
+    """Settings from an explicit file: ``kbtools.toml``, or ``pyproject.toml``'s [tool.kbtools]."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("kbtools", {})
+    return from_mapping(data, str(path))
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))

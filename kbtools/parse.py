@@ -48,8 +48,9 @@ def parse_note(path: str, text: str, problems: tuple[Problem, ...] = (), *,
     body = read_body(lines, fm.lines, fast)
     links += body.links
     all_problems += body.problems
-    if not fm.lines and not text.strip():
-        all_problems.append(Problem("empty", "the note is empty", 1, 1))
+    if not any(line.strip() for line in lines[fm.lines:]):
+        what = "has only frontmatter" if fm.lines else "is empty"
+        all_problems.append(Problem("empty", f"the note {what}", 1, 1))
     return Note(
         path=path,
         properties=fm.properties,
@@ -86,7 +87,7 @@ def merge_tags(*groups: Any) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for group in groups:
         for tag in group:
-            seen.setdefault(tag.casefold(), tag)
+            seen.setdefault(tag.lower(), tag)
     return tuple(seen.values())
 
 

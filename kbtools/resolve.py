@@ -37,11 +37,11 @@ _PUNCT = re.compile(r"""[!"#$%&'()*+,./:;<=>?@\[\\\]^_`{|}~\s]+""")
 
 def strip_heading(text: str) -> str:
     """Obsidian's ``stripHeading`` as we read it: ASCII punctuation counts as a space, whitespace
-    runs collapse, case is ignored (Unicode case folding), NFC.
+    runs collapse, case is ignored (Unicode lower-casing, as JavaScript's ``toLowerCase``), NFC.
 
     ``_`` is ASCII punctuation too (``snake_case`` ≡ ``snake case``).
     """
-    return _PUNCT.sub(" ", nfc(text)).strip().casefold()
+    return _PUNCT.sub(" ", nfc(text)).strip().lower()
 
 
 def nfc(text: str) -> str:
@@ -52,8 +52,11 @@ def nfc(text: str) -> str:
 
 
 def fold(path: str) -> str:
-    """Key for case-insensitive, normalisation-insensitive path comparison."""
-    return nfc(path).casefold()
+    """Key for case-insensitive, normalisation-insensitive path comparison.
+
+    Obsidian lower-cases (``toLowerCase``); it does not case-fold, so ``Maße`` ≠ ``Masse``.
+    """
+    return nfc(path).lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,7 @@ class Index:
     _headings: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     """Memo: note path → its headings after :func:`strip_heading` (filled on demand)."""
     _blocks: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
-    """Memo: note path → its block ids, case-folded (filled on demand)."""
+    """Memo: note path → its block ids, lower-cased (filled on demand)."""
 
 
 def build_index(notes: Iterable[Note], attachments: Iterable[Attachment] = (),
@@ -172,7 +175,7 @@ def lookup(index: Index, source: str, path: str) -> Resolution:
     """Resolve a link path (no subpath) written in note ``source``."""
     if not path:
         return Resolution(OK, source)
-    hit = index.simple.get(path.casefold())
+    hit = index.simple.get(path.lower())
     if hit is not None and not path.startswith(("./", "../", "/")) and "\\" not in path:
         return hit
     path = nfc(path)
@@ -182,8 +185,8 @@ def lookup(index: Index, source: str, path: str) -> Resolution:
         joined = posixpath.normpath(posixpath.join(folder_of(source), path))
         if joined == ".." or joined.startswith("../"):
             return Resolution(MISSING_NOTE, outside=True)
-        return _exact(index, joined.casefold()) or Resolution(MISSING_NOTE)
-    key = path.lstrip("/").casefold()
+        return _exact(index, joined.lower()) or Resolution(MISSING_NOTE)
+    key = path.lstrip("/").lower()
     exact = _exact(index, key)
     if exact is not None:
         return exact
@@ -192,11 +195,11 @@ def lookup(index: Index, source: str, path: str) -> Resolution:
     if "/" in stem:
         name = stem.rsplit("/", 1)[1]
         suffix = "/" + stem
-        cands = [p for p in index.note_names.get(name, ()) if p[:-3].casefold().endswith(suffix)]
+        cands = [p for p in index.note_names.get(name, ()) if p[:-3].lower().endswith(suffix)]
         if not is_md:
             fname = key.rsplit("/", 1)[1]
             cands += [p for p in index.file_names.get(fname, ())
-                      if p.casefold().endswith("/" + key)]
+                      if p.lower().endswith("/" + key)]
     else:
         cands = list(index.note_names.get(stem, ()))
         if not is_md:
@@ -246,9 +249,9 @@ def find_heading(note: Note, subpath: str, index: Index | None = None) -> Headin
     lo, hi = 0, len(heads)
     found: Heading | None = None
     for part in subpath.split("#"):
+        if not part.strip():
+            continue  # '#A##B': an empty part names nothing
         want = strip_heading(part)
-        if not want:
-            continue
         for i in range(lo, hi):
             if keys[i] == want:
                 found = heads[i]
@@ -264,10 +267,10 @@ def has_block(note: Note, block: str, index: Index | None = None) -> bool:
     """Whether the note defines block id ``block`` (case-insensitive)."""
     ids = index._blocks.get(note.path) if index is not None else None
     if ids is None:
-        ids = frozenset(b.id.casefold() for b in note.blocks)
+        ids = frozenset(b.id.lower() for b in note.blocks)
         if index is not None:
             index._blocks[note.path] = ids
-    return block.casefold() in ids
+    return block.lower() in ids
 
 
 def resolve(index: Index, source: str, link: Link) -> Resolution:

@@ -17,7 +17,7 @@ def summarize(vault: Vault, top: int = 10) -> dict[str, Any]:
     spelling: dict[str, str] = {}
     for note in vault.notes.values():
         for tag in note.tags:
-            key = tag.casefold()
+            key = tag.lower()
             spelling.setdefault(key, tag)
             tags[key] += 1
     comps = graphs.components(g)

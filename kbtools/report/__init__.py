@@ -9,11 +9,13 @@ lists them in the order the CLI offers them. Output never ends with a newline
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+import dataclasses
+import posixpath
+from typing import Callable, Iterable, Sequence
 
 from ..diagnostics import Diagnostic
 from . import github, json, junit, sarif, text
-from .github import step_summary
+from .github import step_summary as _step_summary
 
 Formatter = Callable[..., str]
 """``f(diagnostics, *, files_checked: int, color: bool, tool_version: str) -> str``."""
@@ -27,7 +29,7 @@ FORMATTERS: dict[str, Formatter] = {
 }
 """Format name -> formatter, in the order ``--format`` lists them. Read-only by convention."""
 
-__all__ = ["FORMATTERS", "Formatter", "render", "step_summary"]
+__all__ = ["FORMATTERS", "Formatter", "render", "rebase", "step_summary"]
 
 
 def render(
@@ -37,12 +39,29 @@ def render(
     files_checked: int,
     color: bool = False,
     tool_version: str = "0.1.0",
+    base: str = "",
 ) -> str:
-    """Format ``diagnostics`` as ``fmt`` (a key of :data:`FORMATTERS`)."""
+    """Format ``diagnostics`` as ``fmt`` (a key of :data:`FORMATTERS`).
+
+    ``base``: folder prefixed to every vault-relative path, so a report made from a repository
+    root names ``vault/Note.md`` (what editors and CI annotations need).
+    """
     try:
         formatter = FORMATTERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (use {', '.join(FORMATTERS)})") from None
     return formatter(
-        list(diagnostics), files_checked=files_checked, color=color, tool_version=tool_version
-    )
+        rebase(diagnostics, base), files_checked=files_checked, color=color,
+        tool_version=tool_version)
+
+
+def step_summary(diagnostics: Sequence[Diagnostic], files_checked: int, base: str = "") -> str:
+    """The Markdown job summary for ``$GITHUB_STEP_SUMMARY`` (see :mod:`.github`)."""
+    return _step_summary(rebase(diagnostics, base), files_checked)
+
+
+def rebase(diagnostics: Iterable[Diagnostic], base: str) -> list[Diagnostic]:
+    """Diagnostics with ``base/`` prefixed to their paths."""
+    if not base:
+        return list(diagnostics)
+    return [dataclasses.replace(d, path=posixpath.join(base, d.path)) for d in diagnostics]
