@@ -26,11 +26,17 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _Base = yaml.SafeLoader  # type: ignore[misc]
 
 
+_BOOL = "tag:yaml.org,2002:bool"
+
+
 class ObsidianLoader(_Base):  # type: ignore[misc,valid-type]
-    """Safe YAML loader: no implicit timestamps, duplicate keys are errors."""
+    """Safe YAML loader reading values as Obsidian (YAML 1.2) does: no implicit timestamps
+    (dates stay text), only ``true``/``false`` are booleans (``yes``/``no``/``on``/``off`` are
+    text), duplicate keys are errors."""
 
     yaml_implicit_resolvers = {
-        ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        ch: [(tag, rx) for tag, rx in resolvers
+             if tag not in ("tag:yaml.org,2002:timestamp", _BOOL)]
         for ch, resolvers in _Base.yaml_implicit_resolvers.items()
     }
 
@@ -51,6 +57,9 @@ class ObsidianLoader(_Base):  # type: ignore[misc,valid-type]
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
 
+
+ObsidianLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 _HANDLER = YAMLHandler()
 _FENCE = re.compile(r"---[ \t]*")

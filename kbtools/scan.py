@@ -37,6 +37,7 @@ _FENCE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
 _HR = re.compile(r" {0,3}([*_-])(?:[ \t]*\1){2,}[ \t]*")
 _BULLET = re.compile(r"( {0,3})([*+-])( {1,4}(?=\S)|[ \t]*$)")
 _ORDERED = re.compile(r"( {0,3})(\d{1,9})([.)])( {1,4}(?=\S)|[ \t]*$)")
+_LOOSE_ITEM = re.compile(r" {0,3}(?:[*+-]|\d{1,9}[.)])[ \t]")
 _ATX = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 _QUOTE = re.compile(r" {0,3}>")
 _SETEXT = re.compile(r" {0,3}(?:=+|-+)[ \t]*")
@@ -85,6 +86,8 @@ class _Scanner:
         self.para: _Para | None = None
         self.list_indent = -1  # content indent of the current list item, -1 outside lists
         self.list_start = -1
+        self.top_marker = ""  # bullet character or ordered delimiter of the top-level list
+        self.top_content = 0  # content indent of the current top-level item
         self.quote_start = -1
         self.after_blank = False
 
@@ -100,40 +103,45 @@ class _Scanner:
             indent = _INDENT.match(line).end()
             if "\t" in line[:indent] or _NOT_MODELLED.search(line) or _REFDEF.match(line):
                 raise Unsupported
-            if indent >= 4 and self.list_indent < 0:
-                raise Unsupported  # indented code (or a lazy line we do not model)
+            if indent >= 4:
+                rest = line[indent:]
+                if self.para is None or self.after_blank or _block_start(rest):
+                    raise Unsupported  # indented code, or a block nested in a list item
+                self._text(i, indent)  # a paragraph's continuation line
+                i += 1
+                continue
             if line.lstrip().startswith("%%") and line.find("%%", indent + 2) < 0:
                 raise Unsupported  # a multi-line %% comment block
             lead = line[indent]
-            if lead.isalpha() or lead in "*_(\"'«„":
-                # cannot open a fence, quote, heading, list (bar '*'), or be a setext underline
-                if lead == "*" and (_HR.fullmatch(line) or _BULLET.match(line)):
-                    pass
-                elif not self._table_start(i):
+            if lead.isalpha() or lead in "(\"'«„":
+                # cannot open a fence, quote, heading or list, or be a setext underline
+                if not self._table_start(i):
                     self._text(i, indent)
                     i += 1
                     continue
             fence = _FENCE.match(line)
             if fence and (fence.group(2)[0] == "~" or "`" not in fence.group(3)):
-                if self.list_indent >= 0 and indent >= self.list_indent:
+                if self._in_item(indent):
                     raise Unsupported
                 self._end_all(i)
                 i = self._fence(i, fence)
                 continue
             if _QUOTE.match(line):
+                if self._in_item(indent):
+                    raise Unsupported
                 i = self._quote(i)
                 continue
             if self.quote_start >= 0:
                 raise Unsupported  # lazy continuation of a quote
             if self._table_start(i):
-                if self.list_indent >= 0 and (indent >= self.list_indent or not self.after_blank):
+                if self._in_item(indent) or (self.list_indent >= 0 and not self.after_blank):
                     raise Unsupported
                 self._end_all(i)
                 i = self._table(i)
                 continue
             if _HR.fullmatch(line):
-                if self.para is not None and line.strip()[0] == "-":
-                    raise Unsupported  # setext heading underline
+                if (self.para is not None and line.strip()[0] == "-") or self._in_item(indent):
+                    raise Unsupported  # a setext underline, or a break inside a list item
                 self._end_all(i)
                 self._set_block(i, i)
                 i += 1
@@ -141,7 +149,7 @@ class _Scanner:
             if self.para is not None and self.para.kind == "paragraph" and _SETEXT.fullmatch(line):
                 raise Unsupported
             if _ATX.match(line):
-                if self.list_indent >= 0 and indent >= self.list_indent:
+                if self._in_item(indent):
                     raise Unsupported
                 self._end_all(i)
                 self._heading(i)
@@ -149,6 +157,8 @@ class _Scanner:
                 i += 1
                 continue
             item = _BULLET.match(line) or _ORDERED.match(line)
+            if item is None and _LOOSE_ITEM.match(line):
+                raise Unsupported  # a marker followed by 5+ spaces: an item with indented code
             if item is not None and self._starts_item(item, indent):
                 self._item(i, item)
                 i += 1
@@ -172,6 +182,10 @@ class _Scanner:
             self._set_block(self.list_start, self._last_nonblank(i - 1))
             self.list_indent = self.list_start = -1
         self.after_blank = False
+
+    def _in_item(self, indent: int) -> bool:
+        """A block starting at this indentation would sit inside the current list item."""
+        return self.list_indent >= 0 and indent >= self.top_content
 
     def _last_nonblank(self, i: int) -> int:
         while i > 0 and not self.lines[i].strip():
@@ -203,16 +217,24 @@ class _Scanner:
 
     def _item(self, i: int, item: re.Match) -> None:
         line = self.lines[i]
+        marker = item.group(3) if item.re is _ORDERED else item.group(2)
+        indent = len(item.group(1))
+        if self.list_indent >= 0 and indent < self.top_content and marker != self.top_marker:
+            self._end_all(i)  # another bullet character or delimiter starts another list
         if self.list_indent < 0:
             self._end_all(i)
             self.list_start = i
+            self.top_marker = marker
         self._flush()
         content_col = item.end()
+        if indent < self.top_content or self.list_start == i:
+            self.top_content = content_col
         if content_col >= len(line) or not line[content_col:].strip():
             raise Unsupported
         rest = line[content_col:]
         if (_QUOTE.match(rest) or _ATX.match(rest) or _FENCE.match(rest) or _HR.fullmatch(rest)
-                or _BULLET.match(rest) or _ORDERED.match(rest) or rest.startswith("|")):
+                or _BULLET.match(rest) or _ORDERED.match(rest) or rest.startswith("|")
+                or (rest.startswith("%%") and rest.find("%%", 2) < 0)):
             raise Unsupported  # a block nested on the marker line
         self.list_indent = content_col
         self.after_blank = False
@@ -228,7 +250,13 @@ class _Scanner:
             self._end_all(i)
             self.para = _Para("paragraph")
         self.after_blank = False
-        self.para.lines.append((i, indent, line[indent:]))
+        if self.para.lines:
+            # continuation lines keep their indentation beyond the container's (markdown-it's
+            # getLines); only the paragraph's start is stripped
+            keep = min(indent, self.list_indent) if self.list_indent >= 0 else 0
+            self.para.lines.append((i, keep, line[keep:]))
+        else:
+            self.para.lines.append((i, indent, line[indent:]))
 
     def _quote(self, i: int) -> int:
         lines, n = self.lines, len(self.lines)
@@ -404,6 +432,13 @@ class _Scanner:
         alone = src.strip() == "^" + m.group(1)
         line, _ = locate(caret)
         return m.group(1), alone, line - 1
+
+
+def _block_start(text: str) -> bool:
+    """Whether ``text`` (indentation removed) would open a block of its own."""
+    return bool(_QUOTE.match(text) or _ATX.match(text) or _FENCE.match(text) or _HR.fullmatch(text)
+                or _LOOSE_ITEM.match(text) or _BULLET.match(text) or _ORDERED.match(text)
+                or _SETEXT.fullmatch(text) or text.startswith(("|", "%%")))
 
 
 def _split_row(line: str) -> list[tuple[int, str]]:

@@ -102,7 +102,9 @@ def test_kb_check_finds_appended_broken_link(installed, vault_copy, tmp_path):
         fh.write(("" if text.endswith("\n") else "\n") + "\nСм. также [[Построение отношений]].\n")
     result = _run([installed / f"kb{EXE}", "check", vault_copy], cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert re.search(rf"^\s*{re.escape(HUB)}:{line}:11 KB001 ", result.stdout, re.M), result.stdout
+    # run from the vault's parent folder: the report names the file as vault/…
+    prefix = re.escape(vault_copy.relative_to(tmp_path).as_posix() + "/" + HUB)
+    assert re.search(rf"^\s*{prefix}:{line}:11 KB001 ", result.stdout, re.M), result.stdout
     assert "did you mean [[Построение-отношений]]?" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
