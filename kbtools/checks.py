@@ -28,6 +28,14 @@ from .vault import Vault
 Check = Callable[[Vault], Iterable[Diagnostic]]
 
 
+def emits(*codes: str):
+    """Declare the rule codes a check can report; :func:`check` skips it when all are off."""
+    def mark(fn):
+        fn.codes = frozenset(codes)
+        return fn
+    return mark
+
+
 def diagnostic(code: str, path: str, line: int, column: int, message: str,
                hint: str | None = None, width: int | None = None) -> Diagnostic:
     rule = BY_CODE[code]
@@ -42,6 +50,7 @@ _PROBLEM_RULES = {"encoding": "KB011", "unreadable": "KB011", "yaml": "KB007",
                   "empty-link": "KB009", "empty": "KB014", "outside": "KB013", "loop": "KB013"}
 
 
+@emits("KB007", "KB009", "KB011", "KB012", "KB013", "KB014")
 def check_files(vault: Vault) -> Iterator[Diagnostic]:
     """Problems the reader found: encoding, YAML, types, empty links, skipped symlinks."""
     for path, problem in vault.skipped:
@@ -79,11 +88,8 @@ class _Suggester:
         for att in self.vault.attachments:
             choices.setdefault(att.name, att.name)
         names = list(choices)
-        if not names:
-            return {}
-        keys = [_query_name(q) for q in queries]
-        scores = process.cdist([utils.default_process(k) for k in keys],
-                               [utils.default_process(n) for n in names], scorer=fuzz.ratio,
+        keys = [utils.default_process(_query_name(q)) for q in queries]
+        scores = process.cdist(keys, [utils.default_process(n) for n in names], scorer=fuzz.ratio,
                                score_cutoff=75, dtype="uint8", workers=-1)
         out = {}
         for query, row in zip(queries, scores):
@@ -113,6 +119,7 @@ def _link_text(target: str, subpath: str = "", label: str | None = None) -> str:
     return f"[[{inner}{'|' + label if label else ''}]]"
 
 
+@emits("KB001", "KB002", "KB003", "KB004", "KB005", "KB006", "KB013")
 def check_links(vault: Vault) -> Iterator[Diagnostic]:
     """Broken notes, headings, blocks, embeds; aliases used as targets; ambiguous names."""
     suggest = _Suggester(vault, (rl.link.path for rl in vault.links
@@ -172,6 +179,7 @@ def _check_link(vault: Vault, rl: ResolvedLink, suggest: _Suggester) -> Iterator
 
 # -- aliases and orphans -----------------------------------------------------------------------
 
+@emits("KB008")
 def check_aliases(vault: Vault) -> Iterator[Diagnostic]:
     """An alias declared by several notes, or equal to another note's name."""
     owners: dict[str, list[Note]] = defaultdict(list)
@@ -199,6 +207,7 @@ def _property_line(note: Note, value: str) -> int:
     return 2 if note.body_line > 1 else 1
 
 
+@emits("KB010")
 def check_orphans(vault: Vault) -> Iterator[Diagnostic]:
     """Notes nothing else links to (rule off by default)."""
     linked = {rl.resolution.target for rl in vault.links
@@ -258,6 +267,8 @@ def check(vault: Vault, config: Config | None = None,
     suppress_cache: dict[str, tuple] = {}
     out: list[Diagnostic] = []
     for run in checks:
+        if getattr(run, "codes", None) is not None and not run.codes & wanted:
+            continue
         for d in run(vault):
             if d.code not in wanted:
                 continue

@@ -39,9 +39,10 @@ def strip_heading(text: str) -> str:
     """Obsidian's ``stripHeading`` as we read it: ASCII punctuation counts as a space, whitespace
     runs collapse, case is ignored (Unicode lower-casing, as JavaScript's ``toLowerCase``), NFC.
 
-    ``_`` is ASCII punctuation too (``snake_case`` ≡ ``snake case``).
+    ``_`` is ASCII punctuation too (``snake_case`` ≡ ``snake case``). Text is expected in NFC,
+    as the parser hands it out (:func:`kbtools.parse.normalize_text`).
     """
-    return _PUNCT.sub(" ", nfc(text)).strip().lower()
+    return _PUNCT.sub(" ", text).strip().lower()
 
 
 def nfc(text: str) -> str:
@@ -294,7 +295,13 @@ def resolve(index: Index, source: str, link: Link) -> Resolution:
 def resolve_all(index: Index) -> tuple[ResolvedLink, ...]:
     """Every link of every note, resolved, in path then source order."""
     out = []
-    for path in sorted(index.notes):
-        for link in index.notes[path].links:
-            out.append(ResolvedLink(path, link, resolve(index, path, link)))
+    simple = index.simple
+    for source in sorted(index.notes):
+        for link in index.notes[source].links:
+            path = link.path
+            # the common case inline: a plain name or path that one lookup answers
+            res = simple.get(path.lower()) if path and not link.subpath else None
+            if res is None or path.startswith(("./", "../", "/")) or "\\" in path:
+                res = resolve(index, source, link)
+            out.append(ResolvedLink(source, link, res))
     return tuple(out)

@@ -232,9 +232,7 @@ class _Scanner:
         if content_col >= len(line) or not line[content_col:].strip():
             raise Unsupported
         rest = line[content_col:]
-        if (_QUOTE.match(rest) or _ATX.match(rest) or _FENCE.match(rest) or _HR.fullmatch(rest)
-                or _BULLET.match(rest) or _ORDERED.match(rest) or rest.startswith("|")
-                or (rest.startswith("%%") and rest.find("%%", 2) < 0)):
+        if _block_start(rest):
             raise Unsupported  # a block nested on the marker line
         self.list_indent = content_col
         self.after_blank = False
@@ -274,12 +272,9 @@ class _Scanner:
             if not content.strip():
                 self._flush()
             else:
-                if (_QUOTE.match(content) or _ATX.match(content) or _FENCE.match(content)
-                        or _HR.fullmatch(content) or _BULLET.match(content) or _ORDERED.match(content)
-                        or content.startswith("|") or content.startswith(" ")
-                        or _NOT_MODELLED.search(content) or _REFDEF.match(content)
-                        or (content.startswith("%%") and content.find("%%", 2) < 0)):
-                    raise Unsupported
+                if (_block_start(content) or content.startswith(" ")
+                        or _NOT_MODELLED.search(content) or _REFDEF.match(content)):
+                    raise Unsupported  # only paragraphs are modelled inside quotes
                 if self.para is None:
                     self.para = _Para("paragraph", container="quote")
                 self.para.lines.append((i, col, content))
@@ -499,6 +494,14 @@ class _InlineScanner:
             if m is None:
                 break
             pos = m.start()
+            if src.startswith("[[", pos):  # the common case, first: a wiki-link
+                close = src.find("]]", pos + 2, limit)
+                if close >= 0 and src.find("\n", pos + 2, close) < 0 and \
+                        src.find("[[", pos + 2, close) < 0:
+                    if record:
+                        self.wikilink(pos, pos + 2, close, False)
+                    pos = last = close + 2
+                    continue
             end, token = self.rule(pos, limit, record)
             if end is None:
                 pos += 1
@@ -596,7 +599,7 @@ class _InlineScanner:
         src = self.src
         parts = split_linktext(src[inner:end])
         line, col = self.locate(pos)
-        raw = self.raw(line, col, src[pos:end + 2])
+        raw = self.raw(line, col, src[pos:end + 2]) if self.cell else src[pos:end + 2]
         if parts.empty:
             self.out.problems.append(Problem("empty-link", f"empty link {raw}", line, col))
             return

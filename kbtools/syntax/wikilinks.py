@@ -9,14 +9,13 @@ before its ``]]``, is plain text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from markdown_it.rules_inline import StateInline
 
 
-@dataclass(frozen=True, slots=True)
-class LinkText:
-    """The parts of a wiki-link's inner text."""
+class LinkText(NamedTuple):
+    """The parts of a wiki-link's inner text (a named tuple: made 130,000 times per vault)."""
 
     path: str
     """Trimmed target path ('' for same-note links)."""
