@@ -82,8 +82,8 @@ def check_cmd(vault: Path, fmt: str, output: Path | None, strict: bool, severiti
               ignores: tuple[str, ...], resolve_aliases: bool | None, color: bool | None,
               config_file: Path | None, cache: bool | None, jobs: int | None) -> None:
     """Check links, headings, blocks, embeds and frontmatter of VAULT (default: .)."""
-    from .checks import check
     from .diagnostics import exit_code
+    from .incremental import check_vault
     from .report import render, step_summary
     from .rules import lookup
 
@@ -98,13 +98,11 @@ def check_cmd(vault: Path, fmt: str, output: Path | None, strict: bool, severiti
             raise click.BadParameter(exc.args[0], param_hint="--severity") from None
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--severity") from None
-    v = _load(vault, config_file, cache, jobs, severity=severity or None,
-              resolve_aliases=resolve_aliases)
-    if ignores:
-        v = _load(vault, config_file, cache, jobs, severity=severity or None,
-                  resolve_aliases=resolve_aliases, ignore=v.config.ignore + ignores)
-    diagnostics = check(v)
-    files = len(v.notes) + len(v.attachments)
+    config = read_config(config_file) if config_file is not None else find_config(vault)
+    config = config.merged(severity=severity or None, resolve_aliases=resolve_aliases,
+                           ignore=config.ignore + ignores if ignores else None)
+    diagnostics, files = check_vault(vault, config, cache=config.cache if cache is None else cache,
+                                     jobs=jobs)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     base = _display_base(vault, os.environ.get("GITHUB_WORKSPACE") if fmt in ("github", "sarif") else None)
     text = render(diagnostics, fmt, files_checked=files, color=use_color, tool_version=__version__,

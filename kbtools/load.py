@@ -100,17 +100,22 @@ def _load_cache(folder: Path) -> dict[str, tuple[int, int, tuple]]:
 
 
 def _save_cache(folder: Path, entries: dict[str, tuple[int, int, tuple]]) -> None:
-    """Write atomically (temp file + rename); a read-only vault just runs without a cache."""
+    _save_atomic(folder / CACHE_FILE, marshal.dumps((_cache_key(), entries)))
+
+
+def _save_atomic(path: Path, data: bytes) -> None:
+    """Write a cache file atomically (temp file + rename) in a folder that ignores itself for
+    git; a read-only vault simply runs without a cache."""
     try:
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
+        path.parent.mkdir(exist_ok=True)
+        ignore = path.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# kbtools cache: safe to delete\n*\n", encoding="utf-8")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".notes-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         try:
             with os.fdopen(fd, "wb") as fh:
-                marshal.dump((_cache_key(), entries), fh)
-            os.replace(tmp, folder / CACHE_FILE)
+                fh.write(data)
+            os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
             raise

@@ -1,0 +1,159 @@
+"""Incremental ``kb check``: re-check only the notes that changed since the last run.
+
+A note's link diagnostics depend on its own text and on the vault's *environment*: which files
+exist, and every note's aliases, headings (level and text) and block ids. The last run's
+findings are kept per note in ``.kbcache/check.marshal`` together with each note's environment
+summary. When the file set, the configuration and every changed note's summary are as before,
+the other notes' findings are still true: only the changed notes are parsed, resolved (against
+an index of summaries) and checked. Anything else — a new, deleted or renamed file, a changed
+heading, block id or alias, another configuration, rules that look at the whole graph (orphans)
+— runs the full check, which then records a fresh state. ``tests/test_incremental.py`` proves
+the two paths give the same findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .checks import check, check_files, check_links
+from .config import Config
+from .diagnostics import Diagnostic, Severity
+from .discover import SourceFile, discover
+from .load import CACHE_DIR, _save_atomic, load_vault, no_gc, read_note
+from .model import Attachment, Block, Heading, Note
+from .resolve import build_index, resolve
+from .resolve import ResolvedLink
+from .vault import Vault
+
+STATE_FILE = "check.marshal"
+MAX_CHANGED = 200
+"""Beyond this many changed notes the full check is as quick."""
+
+
+def summary(note: Note) -> tuple:
+    """What other notes' links can see of a note."""
+    return (note.aliases, tuple((h.level, h.text) for h in note.headings),
+            tuple(b.id for b in note.blocks))
+
+
+def _encode(d: Diagnostic) -> tuple:
+    return (d.code, d.slug, int(d.severity), d.path, d.line, d.column, d.message, d.hint,
+            d.end_column)
+
+
+def _decode(t: tuple) -> Diagnostic:
+    return Diagnostic(t[0], t[1], Severity(t[2]), *t[3:])
+
+
+def _key(config: Config, files: list[SourceFile]) -> str:
+    """Changes whenever the configuration or the set of files changes."""
+    h = hashlib.sha256(f"{__version__}\0{config!r}".encode())
+    for f in files:
+        h.update(f.path.encode() + b"\0")
+    return h.hexdigest()
+
+
+def check_vault(root: Path, config: Config, *, cache: bool = True,
+                jobs: int | None = None) -> tuple[list[Diagnostic], int]:
+    """``(findings, files checked)`` for a vault, incrementally when a state is cached."""
+    if not cache:
+        vault = load_vault(root, config, cache=False, jobs=jobs)
+        return check(vault), len(vault.notes) + len(vault.attachments)
+    with no_gc():
+        found = discover(root, config.ignore)
+        state_path = root / CACHE_DIR / STATE_FILE
+        key = _key(config, list(found.files))
+        state = _load_state(state_path)
+        if state is not None and state["key"] == key and not found.problems:
+            result = _incremental(root, config, found.files, state)
+            if result is not None:
+                diagnostics, notes_state, changed = result
+                if changed:
+                    _save_state(state_path, key, notes_state, state["global"])
+                return diagnostics, len(found.files)
+        vault = load_vault(root, config, cache=True, jobs=jobs)
+        diagnostics = check(vault)
+        _save_state(state_path, key, *_state_of(vault, found.files, diagnostics))
+        return diagnostics, len(vault.notes) + len(vault.attachments)
+
+
+def _state_of(vault: Vault, files: tuple[SourceFile, ...], diagnostics: list[Diagnostic]):
+    per_note: dict[str, list[tuple]] = {}
+    global_: list[tuple] = []
+    for d in diagnostics:
+        if d.path in vault.notes and d.code not in _GLOBAL_CODES:
+            per_note.setdefault(d.path, []).append(_encode(d))
+        else:
+            global_.append(_encode(d))
+    notes_state = {f.path: (f.size, f.mtime_ns, summary(vault.notes[f.path]),
+                            tuple(per_note.get(f.path, ())))
+                   for f in files if f.is_note and f.path in vault.notes}
+    return notes_state, tuple(global_)
+
+
+_GLOBAL_CODES = frozenset({"KB008", "KB010"})
+"""Rules whose findings depend on the whole vault rather than one note's text."""
+
+
+def _incremental(root: Path, config: Config, files: tuple[SourceFile, ...], state: dict):
+    if config.rule_severity("KB010") > Severity.OFF:
+        return None  # orphans depend on every link of the vault
+    notes_state: dict[str, tuple] = dict(state["notes"])
+    changed = [f for f in files if f.is_note and (
+        f.path not in notes_state or notes_state[f.path][0] != f.size
+        or notes_state[f.path][1] != f.mtime_ns)]
+    if len(changed) > MAX_CHANGED:
+        return None
+    fresh = {f.path: read_note(f.path, f.abspath) for f in changed}
+    for path, note in fresh.items():
+        if path not in notes_state or summary(note) != notes_state[path][2]:
+            return None  # what other notes see of it changed: everything is re-resolved
+    skeletons = [fresh.get(path) or _skeleton(path, entry[2]) for path, entry in notes_state.items()]
+    attachments = tuple(Attachment(f.path) for f in files if not f.is_note)
+    index = build_index(skeletons, attachments, config.tie_break, config.resolve_aliases)
+    links = tuple(ResolvedLink(path, link, resolve(index, path, link))
+                  for path in sorted(fresh) for link in fresh[path].links)
+    partial = Vault(root=root, config=config, index=index, attachments=attachments, links=links)
+    new = check(partial, config, checks=(check_files, check_links))
+    by_note: dict[str, list[tuple]] = {path: [] for path in fresh}
+    for d in new:
+        by_note.setdefault(d.path, []).append(_encode(d))
+    out: list[Diagnostic] = []
+    for f in files:
+        if not f.is_note:
+            continue
+        if f.path in fresh:
+            notes_state[f.path] = (f.size, f.mtime_ns, summary(fresh[f.path]),
+                                   tuple(by_note[f.path]))
+        out.extend(_decode(t) for t in notes_state[f.path][3])
+    out.extend(_decode(t) for t in state["global"])
+    out.sort(key=lambda d: d.sort_key)
+    return out, notes_state, bool(fresh)
+
+
+def _skeleton(path: str, summ: tuple) -> Note:
+    """A note reduced to what link resolution reads of it (no links, no text)."""
+    aliases, heads, ids = summ
+    return Note(path=path, aliases=aliases,
+                headings=tuple(Heading(level, text, 0) for level, text in heads),
+                blocks=tuple(Block(i, 0, 0, 0) for i in ids))
+
+
+def _load_state(path: Path) -> dict[str, Any] | None:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except Exception:  # missing, damaged or from another Python: start afresh
+        return None
+    if not isinstance(data, dict) or data.get("format") != 1:
+        return None
+    return data
+
+
+def _save_state(path: Path, key: str, notes: dict[str, tuple], global_: tuple) -> None:
+    _save_atomic(path, marshal.dumps({"format": 1, "key": key, "notes": notes,
+                                      "global": global_}))
