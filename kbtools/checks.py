@@ -56,7 +56,12 @@ def check_files(vault: Vault) -> Iterator[Diagnostic]:
     for path, problem in vault.skipped:
         yield diagnostic(_PROBLEM_RULES.get(problem.kind, "KB011"), path, problem.line,
                          problem.column, problem.message)
-    for note in vault.notes.values():
+    yield from note_problems(vault.notes.values())
+
+
+def note_problems(notes: Iterable[Note]) -> Iterator[Diagnostic]:
+    """The reader's problems of these notes as findings."""
+    for note in notes:
         for problem in note.problems:
             code = _PROBLEM_RULES.get(problem.kind)
             if code:
@@ -80,13 +85,16 @@ class _Suggester:
         if not queries:
             return {}
         from rapidfuzz import fuzz, process, utils
-        choices: dict[str, str] = {}
-        for path, note in sorted(self.vault.notes.items()):
-            choices.setdefault(note.name, note.name)
-            for alias in note.aliases:
-                choices.setdefault(alias, note.name)
-        for att in self.vault.attachments:
-            choices.setdefault(att.name, att.name)
+        if len(queries) <= 20:  # a few: matching each against the raw names is quicker
+            names = self._names()
+            out = {}
+            for q in queries:
+                best = process.extractOne(_query_name(q), names.keys(), scorer=fuzz.ratio,
+                                          processor=utils.default_process, score_cutoff=75)
+                if best:
+                    out[q] = names[best[0]]
+            return out
+        choices = self._names()
         names = list(choices)
         keys = [utils.default_process(_query_name(q)) for q in queries]
         scores = process.cdist(keys, [utils.default_process(n) for n in names], scorer=fuzz.ratio,
@@ -97,6 +105,25 @@ class _Suggester:
             if row[best]:
                 out[query] = choices[names[best]]
         return out
+
+    def _names(self) -> dict[str, str]:
+        """Every note name, alias and attachment name → the name to suggest.
+
+        Read from the index (never the notes), so a partial vault costs nothing here.
+        """
+        index = self.vault.index
+        name = {}
+        for key, paths in sorted(index.note_names.items()):
+            for path in paths:
+                name[path] = path.rsplit("/", 1)[-1][:-3]
+        choices: dict[str, str] = {}
+        for path in sorted(name):
+            choices.setdefault(name[path], name[path])
+        for key, owners in sorted(index.aliases.items()):
+            choices.setdefault(key, name[owners[0]])
+        for att in self.vault.attachments:
+            choices.setdefault(att.name, att.name)
+        return choices
 
     def note(self, written: str) -> str | None:
         return self.notes.get(written)
@@ -217,8 +244,10 @@ def check_orphans(vault: Vault) -> Iterator[Diagnostic]:
             yield diagnostic("KB010", path, 1, 1, f"no other note links to «{vault.notes[path].name}»")
 
 
-CHECKS: tuple[Check, ...] = (check_files, check_links, check_aliases, check_orphans)
-"""The default checks, in order."""
+from .crm.checks import CRM_CHECKS  # noqa: E402  (they use diagnostic() and emits() above)
+
+CHECKS: tuple[Check, ...] = (check_files, check_links, check_aliases, check_orphans, *CRM_CHECKS)
+"""The default checks, in order (the partner-note rules of :mod:`kbtools.crm.checks` last)."""
 
 
 # -- configuration and suppressions ---------------------------------------------------------------

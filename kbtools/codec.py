@@ -10,7 +10,7 @@ from typing import Any
 
 from .model import Block, Comment, Heading, Link, Note, Problem, Tag
 
-FORMAT = 1
+FORMAT = 2
 """Bump when the tuple layout changes (old caches are then ignored)."""
 
 
@@ -23,7 +23,7 @@ def encode(n: Note) -> tuple[Any, ...]:
             tuple((t.name, t.line, t.column) for t in n.inline_tags),
             tuple((c.text, c.line, c.end) for c in n.comments),
             tuple((p.kind, p.message, p.line, p.column) for p in n.problems),
-            n.body_line)
+            n.body_line, n.property_lines)
 
 
 def decode(t: tuple[Any, ...]) -> Note:
@@ -34,4 +34,4 @@ def decode(t: tuple[Any, ...]) -> Note:
                 tuple([Tag(*x) for x in t[7]]),
                 tuple([Comment(*c) for c in t[8]]),
                 tuple([Problem(*p) for p in t[9]]),
-                t[10])
+                t[10], t[11])

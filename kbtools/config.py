@@ -16,6 +16,10 @@ Looked up in the vault folder, then in each parent up to the repository root (a 
 
     [per-path-ignores]                             # glob -> rule codes/slugs (or "*")
     "Входящие/**" = ["KB001", "orphan-note"]
+
+    [crm]                                          # partner notes (see kbtools.crm)
+    folder = "Партнёры"
+    stale_days = 60
 """
 
 from __future__ import annotations
@@ -38,6 +42,62 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class CrmConfig:
+    """The ``[crm]`` table: partner notes (:mod:`kbtools.crm`)."""
+
+    enabled: bool = True
+    """Validate notes whose ``type`` is a CRM template (partner, interaction, agreement, review)."""
+    folder: str = "Партнёры"
+    """Vault folder of partner notes (``kb new partner``)."""
+    layout: str = "by-partner"
+    """Where interactions, agreements and reviews go: ``by-partner`` (``<folder>/<partner>/<date>
+    <title>.md``) or ``flat`` (``<folder>/<date> <partner> — <title>.md``)."""
+    templates: str | None = None
+    """Folder of the user's own templates (relative to the vault); default ``../templates/notes``."""
+    hub: str | None = "Развитие партнерств"
+    """The note new CRM notes link back to (left out when the vault has no such note)."""
+    stale_days: int = 60
+    """KB019: a partner with no interaction for more days than this is stale."""
+    review_days: int = 90
+    """``kb new``: default ``next_review`` of a new partner, in days from today."""
+    today: str | None = None
+    """The clock of the date rules (ISO date); ``None`` means the system date. For tests and
+    reproducible CI runs (``--today`` on the command line)."""
+
+
+_CRM_KEYS = {f.name for f in dataclasses.fields(CrmConfig)}
+
+
+def _crm_from_mapping(data: Any, source: str | None) -> CrmConfig:
+    where = f"{source or 'config'} [crm]"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: must be a table")
+    data = {k.replace("-", "_"): v for k, v in data.items()}
+    unknown = set(data) - _CRM_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+    types = {"enabled": bool, "folder": str, "layout": str, "templates": str, "hub": str,
+             "stale_days": int, "review_days": int, "today": str}
+    for key, value in data.items():
+        if not isinstance(value, types[key]) or (types[key] is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}: {key} must be a {types[key].__name__}, not {value!r}")
+    if data.get("layout", "by-partner") not in ("by-partner", "flat"):
+        raise ConfigError(f"{where}: layout must be 'by-partner' or 'flat'")
+    for key in ("stale_days", "review_days"):
+        if data.get(key, 1) < 1:
+            raise ConfigError(f"{where}: {key} must be at least 1")
+    if "today" in data:
+        import datetime
+        try:
+            datetime.date.fromisoformat(data["today"])
+        except ValueError:
+            raise ConfigError(f"{where}: today must be an ISO date (YYYY-MM-DD)") from None
+    if data.get("hub") == "":
+        data["hub"] = None
+    return CrmConfig(**data)
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting, with its default."""
 
@@ -54,8 +114,12 @@ class Config:
     ``shortest-path``."""
     cache: bool = True
     """Keep parse results in ``.kbcache/`` under the vault."""
+    crm: CrmConfig = field(default_factory=CrmConfig)
+    """Partner notes: folders, thresholds, clock (the ``[crm]`` table)."""
     source: str | None = None
     """The file these settings came from, if any."""
+    site: dict[str, Any] = field(default_factory=dict)
+    """The ``[site]`` table for ``kb build`` (validated by :mod:`kbtools.site.config`)."""
 
     def rule_severity(self, code: str) -> Severity:
         if code in self.severity:
@@ -73,7 +137,7 @@ class Config:
 def from_mapping(data: dict[str, Any], source: str | None = None) -> Config:
     """Build a :class:`Config` from a TOML table, validating every key."""
     known = {"ignore", "rules", "per-path-ignores", "per_path_ignores", "resolve_aliases",
-             "resolve-aliases", "tie_break", "tie-break", "cache"}
+             "resolve-aliases", "tie_break", "tie-break", "cache", "crm", "site"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{source or 'config'}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -92,7 +156,9 @@ def from_mapping(data: dict[str, Any], source: str | None = None) -> Config:
         ignore = [ignore]
     return Config(ignore=tuple(ignore), severity=severity, per_path_ignores=ppi,
                   resolve_aliases=bool(data.get("resolve_aliases", data.get("resolve-aliases", False))),
-                  tie_break=tie, cache=bool(data.get("cache", True)), source=source)
+                  tie_break=tie, cache=bool(data.get("cache", True)),
+                  crm=_crm_from_mapping(data.get("crm", {}), source), source=source,
+                  site=dict(data.get("site", {})))
 
 
 def find_config(vault: Path) -> Config:

@@ -78,7 +78,21 @@ class Frontmatter:
     """The YAML source lines between the fences (for locating property links)."""
     problems: tuple[Problem, ...]
 
+    def key_lines(self) -> dict[str, int]:
+        """Physical line of each top-level property (first spelling of the key)."""
+        out: dict[str, int] = {}
+        for i, text in enumerate(self.yaml_lines):
+            if not text or text[0] in " \t#-[{":
+                continue
+            m = _TOP_KEY.match(text)
+            if m is not None:
+                key = next(g for g in m.groups() if g is not None).strip()
+                if key in self.properties:
+                    out.setdefault(key, i + 2)
+        return out
 
+
+_TOP_KEY = re.compile(r"""^(?:"([^"]*)"|'([^']*)'|([^:#'"][^:]*?))\s*:(?:\s|$)""")
 NONE = Frontmatter({}, 0, (), ())
 
 
@@ -99,6 +113,8 @@ def read_frontmatter(lines: list[str]) -> Frontmatter:
         data = _HANDLER.load("\n".join(yaml_lines), Loader=ObsidianLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (mark is None or mark.line >= len(yaml_lines)):
+            mark = exc.context_mark  # found at the end: point at what was left open
         line = (mark.line + 2) if mark else 1
         column = (mark.column + 1) if mark else 1
         what = (exc.problem or str(exc)).strip()

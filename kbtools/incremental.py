@@ -7,7 +7,9 @@ summary. When the file set, the configuration and every changed note's summary a
 the other notes' findings are still true: only the changed notes are parsed, resolved (against
 an index of summaries) and checked. Anything else — a new, deleted or renamed file, a changed
 heading, block id or alias, another configuration, rules that look at the whole graph (orphans)
-— runs the full check, which then records a fresh state. ``tests/test_incremental.py`` proves
+— runs the full check, which then records a fresh state. So does any vault with partner notes
+(``type: partner``, ``interaction``… see :mod:`kbtools.crm`) while the CRM rules are on: their
+findings depend on other notes and on today's date. ``tests/test_incremental.py`` proves
 the two paths give the same findings.
 """
 
@@ -15,20 +17,20 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import __version__
-from .checks import check, check_files, check_links
+from .checks import check, check_links, emits, note_problems
 from .config import Config
 from .diagnostics import Diagnostic, Severity
 from .discover import SourceFile, discover
 from .load import CACHE_DIR, _save_atomic, load_vault, no_gc, read_note
 from .model import Attachment, Block, Heading, Note
-from .resolve import build_index, resolve
-from .resolve import ResolvedLink
+from .resolve import ResolvedLink, build_index_from, resolve
 from .vault import Vault
+from .crm.schemas import schema_of
 
 STATE_FILE = "check.marshal"
 MAX_CHANGED = 200
@@ -74,7 +76,8 @@ def check_vault(root: Path, config: Config, *, cache: bool = True,
             if result is not None:
                 diagnostics, notes_state, changed = result
                 if changed:
-                    _save_state(state_path, key, notes_state, state["global"])
+                    _save_state(state_path, key, notes_state, state["global"],
+                                state.get("crm", True))
                 return diagnostics, len(found.files)
         vault = load_vault(root, config, cache=True, jobs=jobs)
         diagnostics = check(vault)
@@ -85,6 +88,7 @@ def check_vault(root: Path, config: Config, *, cache: bool = True,
 def _state_of(vault: Vault, files: tuple[SourceFile, ...], diagnostics: list[Diagnostic]):
     per_note: dict[str, list[tuple]] = {}
     global_: list[tuple] = []
+    crm = any(schema_of(n.properties) is not None for n in vault.notes.values())
     for d in diagnostics:
         if d.path in vault.notes and d.code not in _GLOBAL_CODES:
             per_note.setdefault(d.path, []).append(_encode(d))
@@ -93,16 +97,20 @@ def _state_of(vault: Vault, files: tuple[SourceFile, ...], diagnostics: list[Dia
     notes_state = {f.path: (f.size, f.mtime_ns, summary(vault.notes[f.path]),
                             tuple(per_note.get(f.path, ())))
                    for f in files if f.is_note and f.path in vault.notes}
-    return notes_state, tuple(global_)
+    return notes_state, tuple(global_), crm
 
 
-_GLOBAL_CODES = frozenset({"KB008", "KB010"})
-"""Rules whose findings depend on the whole vault rather than one note's text."""
+_GLOBAL_CODES = frozenset({"KB008", "KB010", "KB018", "KB019", "KB020", "KB021"})
+"""Rules whose findings depend on the whole vault (or the date) rather than one note's text."""
+_CRM_CODES = ("KB015", "KB016", "KB017", "KB018", "KB019", "KB020", "KB021")
 
 
 def _incremental(root: Path, config: Config, files: tuple[SourceFile, ...], state: dict):
     if config.rule_severity("KB010") > Severity.OFF:
         return None  # orphans depend on every link of the vault
+    crm_on = config.crm.enabled and any(config.rule_severity(c) > Severity.OFF for c in _CRM_CODES)
+    if crm_on and state.get("crm", True):
+        return None  # partner notes: findings depend on other notes and on today's date
     notes_state: dict[str, tuple] = dict(state["notes"])
     changed = [f for f in files if f.is_note and (
         f.path not in notes_state or notes_state[f.path][0] != f.size
@@ -113,13 +121,21 @@ def _incremental(root: Path, config: Config, files: tuple[SourceFile, ...], stat
     for path, note in fresh.items():
         if path not in notes_state or summary(note) != notes_state[path][2]:
             return None  # what other notes see of it changed: everything is re-resolved
-    skeletons = [fresh.get(path) or _skeleton(path, entry[2]) for path, entry in notes_state.items()]
+        if crm_on and schema_of(note.properties) is not None:
+            return None  # a new partner note: from now on the vault is checked as a whole
+    notes = _Notes(notes_state, fresh)
     attachments = tuple(Attachment(f.path) for f in files if not f.is_note)
-    index = build_index(skeletons, attachments, config.tie_break, config.resolve_aliases)
+    index = build_index_from(((path, entry[2][0]) for path, entry in notes_state.items()), notes,
+                             attachments, config.tie_break, config.resolve_aliases)
     links = tuple(ResolvedLink(path, link, resolve(index, path, link))
                   for path in sorted(fresh) for link in fresh[path].links)
     partial = Vault(root=root, config=config, index=index, attachments=attachments, links=links)
-    new = check(partial, config, checks=(check_files, check_links))
+
+    @emits("KB007", "KB009", "KB011", "KB012", "KB014")
+    def fresh_problems(_: Vault):
+        return note_problems(fresh.values())
+
+    new = check(partial, config, checks=(fresh_problems, check_links))
     by_note: dict[str, list[tuple]] = {path: [] for path in fresh}
     for d in new:
         by_note.setdefault(d.path, []).append(_encode(d))
@@ -136,12 +152,29 @@ def _incremental(root: Path, config: Config, files: tuple[SourceFile, ...], stat
     return out, notes_state, bool(fresh)
 
 
-def _skeleton(path: str, summ: tuple) -> Note:
-    """A note reduced to what link resolution reads of it (no links, no text)."""
-    aliases, heads, ids = summ
-    return Note(path=path, aliases=aliases,
+class _Notes(Mapping):
+    """Vault path → note: the changed notes as parsed, the others rebuilt from their summary
+    on first access (only the targets of re-checked links are ever touched)."""
+
+    def __init__(self, state: dict[str, tuple], fresh: dict[str, Note]):
+        self._state = state
+        self._made = dict(fresh)
+
+    def __getitem__(self, path: str) -> Note:
+        note = self._made.get(path)
+        if note is None:
+            aliases, heads, ids = self._state[path][2]  # KeyError for unknown paths
+            note = self._made[path] = Note(
+                path=path, aliases=aliases,
                 headings=tuple(Heading(level, text, 0) for level, text in heads),
                 blocks=tuple(Block(i, 0, 0, 0) for i in ids))
+        return note
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._state)
+
+    def __len__(self) -> int:
+        return len(self._state)
 
 
 def _load_state(path: Path) -> dict[str, Any] | None:
@@ -154,6 +187,7 @@ def _load_state(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def _save_state(path: Path, key: str, notes: dict[str, tuple], global_: tuple) -> None:
+def _save_state(path: Path, key: str, notes: dict[str, tuple], global_: tuple,
+                crm: bool) -> None:
     _save_atomic(path, marshal.dumps({"format": 1, "key": key, "notes": notes,
-                                      "global": global_}))
+                                      "global": global_, "crm": crm}))

@@ -13,7 +13,6 @@ import gc
 import marshal
 import os
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -21,7 +20,6 @@ from . import __version__, codec
 from .config import Config, find_config
 from .discover import SourceFile, discover
 from .model import Attachment, Note, Problem
-from .parse import normalize_text, parse_note
 from .resolve import build_index, resolve_all
 from .vault import Vault
 
@@ -53,6 +51,7 @@ def decode(data: bytes) -> tuple[str, tuple[Problem, ...]]:
 
 def read_note(path: str, abspath: str) -> Note:
     """Read and parse one note; unreadable files become notes with a problem."""
+    from .parse import normalize_text, parse_note  # the parser loads only when a note is read
     try:
         with open(abspath, "rb") as fh:
             data = fh.read()
@@ -73,6 +72,7 @@ def parse_files(files: list[SourceFile], jobs: int | None = None) -> list[Note]:
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
         return [read_note(f.path, f.abspath) for f in files]
+    from concurrent.futures import ProcessPoolExecutor
     shares = [files[i::jobs] for i in range(jobs)]
     mine, theirs = shares[0], shares[1:]
     with ProcessPoolExecutor(max_workers=jobs - 1) as pool:

@@ -142,6 +142,8 @@ class Note:
     problems: tuple[Problem, ...] = ()
     body_line: int = 1
     """First line after the frontmatter (1 when there is none)."""
+    property_lines: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+    """Physical line of each top-level frontmatter key (for diagnostics about a property)."""
 
     @property
     def name(self) -> str:

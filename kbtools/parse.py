@@ -63,6 +63,7 @@ def parse_note(path: str, text: str, problems: tuple[Problem, ...] = (), *,
         comments=tuple(body.comments),
         problems=tuple(all_problems),
         body_line=fm.lines + 1,
+        property_lines=fm.key_lines() if fm.properties else {},
     )
 
 

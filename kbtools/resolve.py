@@ -24,7 +24,7 @@ import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from .model import Attachment, Heading, Link, Note
 
@@ -91,7 +91,7 @@ class ResolvedLink:
 class Index:
     """Lookup tables over a vault's files, built once by :func:`build_index`."""
 
-    notes: dict[str, Note]
+    notes: Mapping[str, Note]
     """Vault path → note."""
     files: frozenset[str]
     """Every vault path (notes and attachments)."""
@@ -118,38 +118,57 @@ class Index:
 
 def build_index(notes: Iterable[Note], attachments: Iterable[Attachment] = (),
                 tie_break: str = "fewest-folders", resolve_aliases: bool = False) -> Index:
+    """The lookup tables over a vault's notes and attachments."""
     notes = {n.path: n for n in notes}
+    return build_index_from(((p, n.aliases) for p, n in notes.items()), notes, attachments,
+                            tie_break, resolve_aliases)
+
+
+def build_index_from(entries: Iterable[tuple[str, tuple[str, ...]]], notes: Mapping[str, Note],
+                     attachments: Iterable[Attachment] = (), tie_break: str = "fewest-folders",
+                     resolve_aliases: bool = False) -> Index:
+    """:func:`build_index` from (path, aliases) pairs; ``notes`` is only read for the targets
+    of links that are resolved (the incremental check passes a lazy mapping)."""
     note_paths: dict[str, list[str]] = {}
     note_names: dict[str, list[str]] = {}
     file_paths: dict[str, list[str]] = {}
     file_names: dict[str, list[str]] = {}
     aliases: dict[str, list[str]] = {}
-    for path, note in notes.items():
-        stem = path[:-3] if path.lower().endswith(".md") else path
-        note_paths.setdefault(fold(stem), []).append(path)
-        note_names.setdefault(fold(note.name), []).append(path)
-        for alias in note.aliases:
+    paths = set()
+    # paths and aliases come from the loader in NFC already: lower-casing is the whole fold
+    for path, note_aliases in entries:
+        paths.add(path)
+        stem = path[:-3].lower() if path.lower().endswith(".md") else path.lower()
+        note_paths.setdefault(stem, []).append(path)
+        note_names.setdefault(stem.rsplit("/", 1)[-1], []).append(path)
+        for alias in note_aliases:
             aliases.setdefault(fold(alias), []).append(path)
-    paths = set(notes)
     for att in attachments:
         paths.add(att.path)
-        file_paths.setdefault(fold(att.path), []).append(att.path)
-        file_names.setdefault(fold(att.name), []).append(att.path)
+        file_paths.setdefault(att.path.lower(), []).append(att.path)
+        file_names.setdefault(att.name.lower(), []).append(att.path)
     freeze = lambda d: {k: tuple(sorted(v)) if len(v) > 1 else tuple(v) for k, v in d.items()}  # noqa: E731
     index = Index(notes, frozenset(paths), freeze(note_paths), freeze(file_paths),
                   freeze(note_names), freeze(file_names), freeze(aliases), tie_break,
                   resolve_aliases)
     simple = index.simple
+    found: dict[str, Resolution] = {}  # one shared Resolution per file
+
+    def ok(path: str) -> Resolution:
+        res = found.get(path)
+        if res is None:
+            res = found[path] = Resolution(OK, path)
+        return res
     for table in (index.note_names, index.file_names):
         for key, hits in table.items():
             if len(hits) == 1:
-                simple[key] = Resolution(OK, hits[0])
+                simple[key] = ok(hits[0])
     for key, hits in index.note_names.items():
         if len(hits) == 1 and key + ".md" not in simple:
             simple[key + ".md"] = simple[key]
     for table, md in ((index.note_paths, True), (index.file_paths, False)):
         for key, hits in table.items():
-            res = Resolution(OK, hits[0]) if len(hits) == 1 else \
+            res = ok(hits[0]) if len(hits) == 1 else \
                 Resolution(AMBIGUOUS, hits[0], candidates=hits)
             simple[key] = res
             if md:

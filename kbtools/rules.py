@@ -90,6 +90,40 @@ RULES: tuple[Rule, ...] = (
          "The note is empty (no text besides frontmatter).",
          "an empty file",
          "Write the note or delete it."),
+    # Partner notes (kbtools.crm): notes whose `type` is partner, interaction, agreement or review
+    Rule("KB015", "crm-invalid-value", Severity.ERROR,
+         "A partner note's property has a value its schema does not allow: an unknown stage, "
+         "type, duration, approach, channel or status, a metric outside 1–5, a malformed next step.",
+         "---\ntype: partner\nstage: unknown\ntrust: 9\n---",
+         "Use a listed machine value (`kb new --list` shows them, the hint names the closest) and "
+         "scores from 1 to 5."),
+    Rule("KB016", "crm-missing-field", Severity.ERROR,
+         "A partner note lacks a required property (a partner's `stage`, a record's `partner` or "
+         "`date`, a review's metrics).",
+         "---\ntype: interaction\ndate: 2026-11-20\n---",
+         "Add the property; `kb new` fills required values or asks for them."),
+    Rule("KB017", "crm-bad-date", Severity.ERROR,
+         "A date property of a partner note (or a next step's due date) is not a real ISO date.",
+         "---\ntype: partner\nnext_review: 31.02.2025\n---",
+         "Write dates as YYYY-MM-DD, and check that the day exists."),
+    Rule("KB018", "crm-partner-link", Severity.ERROR,
+         "An interaction, agreement or review whose `partner` is not a `[[link]]` or links a note "
+         "that is not a partner (`type: partner`). A link to no note at all is KB001.",
+         '---\ntype: review\npartner: "[[Лидерство]]"\n---',
+         'Write partner: "[[Name of the partner note]]".'),
+    Rule("KB019", "crm-stale-partner", Severity.WARNING,
+         "No interaction with a partner for more than `[crm] stale_days` days (default 60), "
+         "counting from its last interaction note, else from `started`.",
+         "a partner whose last interaction note is dated four months ago",
+         "Get in touch and record it with `kb new interaction`, or move the partner on."),
+    Rule("KB020", "crm-overdue-review", Severity.WARNING,
+         "A partner's or an agreement's `next_review` date has passed.",
+         "next_review: 2026-01-15 on 2026-11-27",
+         "Hold the review (`kb new review`) and set the next date."),
+    Rule("KB021", "crm-overdue-step", Severity.WARNING,
+         "An open next step of an interaction is past its due date.",
+         'next_steps: ["[ ] 2026-10-01 Отправить проект соглашения"] on 2026-11-27',
+         "Do it and mark it `[x]`, or give it a new date."),
 )
 
 BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}

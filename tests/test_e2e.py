@@ -25,9 +25,17 @@ HUB = "Развитие партнерств.md"
 BIN = "Scripts" if os.name == "nt" else "bin"
 EXE = ".exe" if os.name == "nt" else ""
 
-_NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv*", "venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-    ".kbcache", ".benchmarks", "node_modules", "site", "_site", "out")
+_ANYWHERE = shutil.ignore_patterns(
+    ".git", ".venv*", "venv", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+    ".kbcache", ".benchmarks", "node_modules")
+_TOP_LEVEL = {"build", "site", "_site", "out"}  # output folders; kbtools/site/ is source
+
+
+def _NOT_SOURCES(folder: str, names: list[str]) -> set[str]:
+    ignored = set(_ANYWHERE(folder, names))
+    if Path(folder).resolve() == ROOT:
+        ignored |= _TOP_LEVEL & set(names)
+    return ignored
 
 
 def _env() -> dict[str, str]:
@@ -80,8 +88,13 @@ def test_installed_not_editable(installed, tmp_path):
     assert "Editable project location" not in pip_list.stdout
 
 
+SAMPLE_DAY = "2026-11-27"
+"""The sample partner notes are dated around this day; the CRM date rules (stale partners,
+overdue reviews and steps) count from it so the sample vault stays clean as time passes."""
+
+
 def test_kb_check_sample_vault_is_clean(installed, tmp_path):
-    result = _run([installed / f"kb{EXE}", "check", VAULT], cwd=tmp_path)
+    result = _run([installed / f"kb{EXE}", "check", VAULT, "--today", SAMPLE_DAY], cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No problems" in result.stdout
     assert result.stderr == ""
@@ -90,7 +103,9 @@ def test_kb_check_sample_vault_is_clean(installed, tmp_path):
 def test_kb_stats_sample_vault(installed, tmp_path):
     result = _run([installed / f"kb{EXE}", "stats", VAULT], cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"^notes +6$", result.stdout, re.M), result.stdout
+    notes = sum(1 for p in VAULT.rglob("*.md") if ".kbcache" not in p.parts)
+    assert notes >= 6
+    assert re.search(rf"^notes +{notes}$", result.stdout, re.M), result.stdout
     assert re.search(r"^broken +0 ", result.stdout, re.M), result.stdout
 
 
@@ -113,3 +128,30 @@ def test_kb_reports_usage_errors_with_exit_2(installed, tmp_path):
     result = _run([installed / f"kb{EXE}", "check", tmp_path / "нет такой папки"], cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_installed_templates_kb_new_and_export(installed, vault_copy, tmp_path):
+    """The note templates ship inside the wheel (kbtools.templates), not only in the checkout."""
+    kb = installed / f"kb{EXE}"
+    made = _run([kb, "new", "partner", "ООО Тест", "--vault", vault_copy], cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    created = Path(made.stdout.strip())
+    created = created if created.is_absolute() else tmp_path / created
+    assert created.is_file() and created.parent.name == "Партнёры"
+    check = _run([kb, "check", vault_copy, "--no-cache", "--today", SAMPLE_DAY], cwd=tmp_path)
+    assert check.returncode == 0 and "No problems" in check.stdout, check.stdout + check.stderr
+    listing = _run([kb, "new", "--list"], cwd=tmp_path)
+    assert "package:kbtools.templates/notes/partner.md.j2" in listing.stdout, listing.stdout
+    exported = _run([kb, "templates", "export", tmp_path / "Шаблоны"], cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert "{{title}}" in (tmp_path / "Шаблоны" / "Партнер.md").read_text(encoding="utf-8")
+
+
+def test_installed_kb_build_ships_the_theme(installed, vault_copy, tmp_path):
+    """The site templates (top-level templates/site/) are inside the installed package."""
+    out = tmp_path / "site"
+    result = _run([installed / f"kb{EXE}", "build", vault_copy, "-o", out], cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (out / "Развитие-партнерств" / "index.html").is_file()
+    assert ".callout" in (out / "assets" / "site.css").read_text(encoding="utf-8")
+    assert '<html lang="ru">' in (out / "index.html").read_text(encoding="utf-8")

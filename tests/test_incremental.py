@@ -114,3 +114,39 @@ def test_damaged_state_is_rebuilt(vault, full_runs):
     (vault / ".kbcache" / incremental.STATE_FILE).write_bytes(b"\x00garbage")
     got, _ = check_vault(vault, Config())
     assert len(full_runs) == 2 and got == from_scratch(vault)
+
+
+CRM_RECORDS = HERE / "fixtures" / "crm" / "records"
+
+
+def test_partner_notes_are_checked_as_a_whole(vault, full_runs):
+    """CRM findings depend on other notes (interactions of a partner) and on the date."""
+    from kbtools.config import CrmConfig
+    shutil.copytree(CRM_RECORDS, vault / "CRM")
+    config = Config(crm=CrmConfig(today="2026-11-27"))
+    first, _ = check_vault(vault, config)
+    assert first == from_scratch(vault, config) and any(d.code == "KB019" for d in first)
+    # an interaction with «Бета» makes it fresh again: a finding in another note goes away
+    (vault / "CRM" / "Встреча с Бетой.md").write_text(
+        '---\ntype: interaction\npartner: "[[Бета]]"\ndate: 2026-11-20\nchannel: call\n---\n'
+        "Созвонились.\n", encoding="utf-8")
+    got, _ = check_vault(vault, config)
+    assert got == from_scratch(vault, config)
+    assert not any(d.code == "KB019" and d.path == "CRM/Бета.md" for d in got)
+    edit(notes(vault)[0], "\nplain text\n")
+    got, _ = check_vault(vault, config)
+    assert len(full_runs) == 3 and got == from_scratch(vault, config)
+    later = Config(crm=CrmConfig(today="2027-06-01"))
+    assert check_vault(vault, later)[0] == from_scratch(vault, later) != got
+
+
+def test_a_note_becoming_a_partner_note_falls_back_to_full(vault, full_runs):
+    check_vault(vault, Config())
+    target = notes(vault)[4]
+    text = target.read_text("utf-8")
+    fields = "type: partner\nstage: bogus\n"  # aliases, headings and ids stay as they were
+    edit(target, "---\n" + fields + text[4:] if text.startswith("---\n")
+         else "---\n" + fields + "---\n" + text, append=False)
+    got, _ = check_vault(vault, Config())
+    assert len(full_runs) == 2 and got == from_scratch(vault)
+    assert any(d.code == "KB015" for d in got)

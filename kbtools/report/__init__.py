@@ -9,8 +9,6 @@ lists them in the order the CLI offers them. Output never ends with a newline
 
 from __future__ import annotations
 
-import dataclasses
-import posixpath
 from typing import Callable, Iterable, Sequence
 
 from ..diagnostics import Diagnostic
@@ -62,6 +60,8 @@ def step_summary(diagnostics: Sequence[Diagnostic], files_checked: int, base: st
 
 def rebase(diagnostics: Iterable[Diagnostic], base: str) -> list[Diagnostic]:
     """Diagnostics with ``base/`` prefixed to their paths."""
+    base = base.rstrip("/")
     if not base:
         return list(diagnostics)
-    return [dataclasses.replace(d, path=posixpath.join(base, d.path)) for d in diagnostics]
+    return [Diagnostic(d.code, d.slug, d.severity, f"{base}/{d.path}", d.line, d.column,
+                       d.message, d.hint, d.end_column) for d in diagnostics]

@@ -8,7 +8,9 @@
                       "path": "Папка/Заметка.md", "line": 3, "column": 5,
                       "end_column": 11, "message": "…", "hint": null}]}
 
-Non-ASCII is written as is (UTF-8), not ``\\uXXXX``-escaped.
+Non-ASCII is written as is (UTF-8), not ``\\uXXXX``-escaped. Each diagnostic takes one line:
+readable, diff-friendly, and written by the C encoder (an indented dump of 12,000 findings goes
+through the pure-Python encoder and takes 0.4 s).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from ..diagnostics import Diagnostic, Severity, counts
 
 SCHEMA_VERSION = 1
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ": "))
 
 
 def as_dict(d: Diagnostic) -> dict[str, Any]:
@@ -27,7 +30,7 @@ def as_dict(d: Diagnostic) -> dict[str, Any]:
     return {
         "code": d.code,
         "slug": d.slug,
-        "severity": str(d.severity),
+        "severity": d.severity.name.lower(),
         "path": d.path,
         "line": d.line,
         "column": d.column,
@@ -55,6 +58,10 @@ def format_json(
             "warnings": n[Severity.WARNING],
             "infos": n[Severity.INFO],
         },
-        "diagnostics": [as_dict(d) for d in ordered],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    head = json.dumps(doc, ensure_ascii=False, indent=2)[:-2]  # all but the closing newline + brace
+    # one encoder call for all rows, then a line break between objects: `},{"code"` cannot
+    # occur inside a JSON string (its quotes are escaped), only between two diagnostics
+    rows = _ENCODER.encode([as_dict(d) for d in ordered])[1:-1]
+    body = "[\n    " + rows.replace('},{"code"', '},\n    {"code"') + "\n  ]" if rows else "[]"
+    return head + ',\n  "diagnostics": ' + body + "\n}"
