@@ -10,6 +10,7 @@ never disagree about what is a link. Token types added to CommonMark:
 ``block_id``                 ``^id`` cut from the end of a paragraph; ``meta``: id, alone
 ``math_inline``/``math_block``  ``$…$``/``$$…$$`` (mdit-py-plugins dollarmath)
 ``footnote_*``               footnotes (mdit-py-plugins footnote)
+``mark_open``/``mark_close``    ``==highlight==`` (:mod:`kbtools.syntax.highlights`)
 ===========================  ===============================================================
 
 ``blockquote_open.meta['callout']`` marks callouts; ``link_open``/``image``/``wikilink``/
@@ -30,6 +31,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from .blockids import block_id_rule
 from .callouts import callout_rule
 from .comments import comment_block_rule, comment_inline_rule
+from .highlights import highlight_post, highlight_rule
 from .positions import with_span
 from .tags import TAG_BODY, is_tag_name, tag_rule
 from .wikilinks import LinkText, split_linktext, wikilink_rule
@@ -44,6 +46,8 @@ def obsidian_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.at("image", with_span(_image, "image"))
     md.inline.ruler.before("link", "obsidian_comment", comment_inline_rule)
     md.inline.ruler.push("obsidian_tag", tag_rule)
+    md.inline.ruler.after("strikethrough", "highlight", highlight_rule)
+    md.inline.ruler2.after("strikethrough", "highlight", highlight_post)
     md.block.ruler.before("paragraph", "obsidian_comment", comment_block_rule,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.core.ruler.after("inline", "block_id", block_id_rule)
