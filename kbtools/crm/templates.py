@@ -27,6 +27,7 @@ import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..resources import builtin_templates
 from ..config import Config
 from .schemas import ISO_DATE, SCHEMAS, Schema
 
@@ -38,12 +39,9 @@ class TemplateProblem(Exception):
     """A template that cannot be found or rendered (exit code 2)."""
 
 
-def builtin_dir():
-    """The packaged templates folder (a :class:`~importlib.resources.abc.Traversable`)."""
-    try:
-        return resources.files("kbtools.templates") / "notes"
-    except ModuleNotFoundError:  # a checkout used without installing
-        return Path(__file__).resolve().parents[2] / "templates" / "notes"
+def builtin_dir() -> Path:
+    """The packaged note templates folder."""
+    return builtin_templates("notes")
 
 
 def user_dir(vault: Path, config: Config) -> Path:

@@ -15,13 +15,13 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import jinja2
 
+from ..resources import builtin_templates
 from ..config import Config
 from ..load import load_vault
 from ..parse import normalize_text
@@ -177,7 +177,7 @@ class Site:
         for folder in (self.cfg.templates, self.vault.root.parent / "templates" / "site"):
             if folder is not None and folder.is_dir():
                 loaders.append(jinja2.FileSystemLoader(str(folder)))
-        loaders.append(jinja2.FileSystemLoader(str(files("kbtools.templates") / "site")))
+        loaders.append(jinja2.FileSystemLoader(str(builtin_templates("site"))))
         env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), extensions=["jinja2.ext.i18n"],
                                  autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                  keep_trailing_newline=True)
