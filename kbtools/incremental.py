@@ -126,7 +126,8 @@ def _incremental(root: Path, config: Config, files: tuple[SourceFile, ...], stat
     notes = _Notes(notes_state, fresh)
     attachments = tuple(Attachment(f.path) for f in files if not f.is_note)
     index = build_index_from(((path, entry[2][0]) for path, entry in notes_state.items()), notes,
-                             attachments, config.tie_break, config.resolve_aliases)
+                             attachments, config.tie_break, config.resolve_aliases,
+                             one_lookup=False)
     links = tuple(ResolvedLink(path, link, resolve(index, path, link))
                   for path in sorted(fresh) for link in fresh[path].links)
     partial = Vault(root=root, config=config, index=index, attachments=attachments, links=links)

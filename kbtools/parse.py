@@ -12,7 +12,10 @@ import unicodedata
 from typing import Any, Iterator
 from urllib.parse import unquote
 
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 from .frontmatter import read_frontmatter, string_list
 from .model import Block, Comment, Heading, Link, Note, Problem, Tag

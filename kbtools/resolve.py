@@ -126,9 +126,13 @@ def build_index(notes: Iterable[Note], attachments: Iterable[Attachment] = (),
 
 def build_index_from(entries: Iterable[tuple[str, tuple[str, ...]]], notes: Mapping[str, Note],
                      attachments: Iterable[Attachment] = (), tie_break: str = "fewest-folders",
-                     resolve_aliases: bool = False) -> Index:
+                     resolve_aliases: bool = False, *, one_lookup: bool = True) -> Index:
     """:func:`build_index` from (path, aliases) pairs; ``notes`` is only read for the targets
-    of links that are resolved (the incremental check passes a lazy mapping)."""
+    of links that are resolved (the incremental check passes a lazy mapping).
+
+    ``one_lookup``: fill :attr:`Index.simple` (worth it when most links will be resolved;
+    without it every lookup takes the general path, with the same answers).
+    """
     note_paths: dict[str, list[str]] = {}
     note_names: dict[str, list[str]] = {}
     file_paths: dict[str, list[str]] = {}
@@ -151,6 +155,13 @@ def build_index_from(entries: Iterable[tuple[str, tuple[str, ...]]], notes: Mapp
     index = Index(notes, frozenset(paths), freeze(note_paths), freeze(file_paths),
                   freeze(note_names), freeze(file_names), freeze(aliases), tie_break,
                   resolve_aliases)
+    if one_lookup:
+        _fill_simple(index)
+    return index
+
+
+def _fill_simple(index: Index) -> None:
+    """Every exact path and every unique name → its resolution (see :attr:`Index.simple`)."""
     simple = index.simple
     found: dict[str, Resolution] = {}  # one shared Resolution per file
 
@@ -177,7 +188,6 @@ def build_index_from(entries: Iterable[tuple[str, tuple[str, ...]]], notes: Mapp
         if "/" not in key and (key in index.file_paths or key in index.file_names) and \
                 (key in index.note_paths or key in index.note_names):
             del simple[key]
-    return index
 
 
 def tie_key(tie_break: str):

@@ -19,7 +19,6 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from markdown_it.helpers import parseLinkDestination, parseLinkTitle
 
 from .model import Block, Comment, Heading, Link, Problem, Tag
 from .syntax import markdown
@@ -652,6 +651,7 @@ class _InlineScanner:
             pos += 1
         if pos >= limit:
             return None, False
+        from markdown_it.helpers import parseLinkDestination, parseLinkTitle
         href = ""
         res = parseLinkDestination(src, pos, limit)
         if res.ok:

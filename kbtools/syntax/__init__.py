@@ -21,26 +21,30 @@ which :mod:`kbtools.parse` turns into exact file positions.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline import image as _image
-from markdown_it.rules_inline import link as _link
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.footnote import footnote_plugin
+from .tags import TAG_BODY, is_tag_name
+from .wikilinks import LinkText, split_linktext
 
-from .blockids import block_id_rule
-from .callouts import callout_rule
-from .comments import comment_block_rule, comment_inline_rule
-from .highlights import highlight_post, highlight_rule
-from .positions import with_span
-from .tags import TAG_BODY, is_tag_name, tag_rule
-from .wikilinks import LinkText, split_linktext, wikilink_rule
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 __all__ = ["markdown", "obsidian_plugin", "split_linktext", "LinkText", "is_tag_name", "TAG_BODY"]
 
 
-def obsidian_plugin(md: MarkdownIt) -> None:
+def obsidian_plugin(md: "MarkdownIt") -> None:
     """Add Obsidian's syntax to a CommonMark parser."""
+    from markdown_it.rules_inline import image as _image
+    from markdown_it.rules_inline import link as _link
+
+    from .blockids import block_id_rule
+    from .callouts import callout_rule
+    from .comments import comment_block_rule, comment_inline_rule
+    from .highlights import highlight_post, highlight_rule
+    from .positions import with_span
+    from .tags import tag_rule
+    from .wikilinks import wikilink_rule
+
     md.inline.ruler.before("link", "wikilink", wikilink_rule)
     md.inline.ruler.at("link", with_span(_link, "link_open"))
     md.inline.ruler.at("image", with_span(_image, "image"))
@@ -55,11 +59,16 @@ def obsidian_plugin(md: MarkdownIt) -> None:
 
 
 @functools.cache
-def markdown() -> MarkdownIt:
+def markdown() -> "MarkdownIt":
     """The shared parser: CommonMark + tables + strikethrough + math + footnotes + Obsidian.
 
-    Cached per process; markdown-it parsers are not mutated after construction.
+    Cached per process; markdown-it parsers are not mutated after construction. Imported on
+    first use, so reading notes the line scanner handles never loads markdown-it.
     """
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     md.use(footnote_plugin)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
-from markdown_it.rules_inline import StateInline
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it.rules_inline import StateInline
 
 TAG_BODY = re.compile(r"""[^\s!"#$%&'()*+,.:;<=>?@\[\\\]^`{|}~\u2000-\u206F\u2E00-\u2E7F]+""")
 _ALL_DIGITS = re.compile(r"[\d/]*")

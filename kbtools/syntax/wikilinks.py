@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from markdown_it.rules_inline import StateInline
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the parser loads only when a note needs the token stream
+    from markdown_it.rules_inline import StateInline
 
 
 class LinkText(NamedTuple):
