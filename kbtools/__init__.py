@@ -16,10 +16,12 @@ syntax              :mod:`kbtools.syntax` (the one markdown-it-py parser with Ob
                     :mod:`kbtools.diagnostics` (Diagnostic, Severity, exit code)
   report            :mod:`kbtools.report` (text, json, github, sarif, junit)
   stats             :mod:`kbtools.stats`
-6 publish           :mod:`kbtools.site` (kb build: pages, render, sanitize, emit, build)
+6 publish           :mod:`kbtools.site` (kb build: pages, render, sanitize, emit, build;
+                    graphs, search (pagefind); kb serve: serve)
 config              :mod:`kbtools.config` (kbtools.toml / [tool.kbtools])
 partner notes       :mod:`kbtools.crm` (schemas, KB015–KB021, templates, ``kb new``,
-                    ``kb partners``; templates in ``templates/notes/``)
+                    ``kb partners``, the site's partners dashboard; templates in
+                    ``templates/notes/``)
 CLI                 :mod:`kbtools.cli` (thin click layer)
 ==================  =======================================================================
 """

@@ -244,9 +244,33 @@ def check_orphans(vault: Vault) -> Iterator[Diagnostic]:
             yield diagnostic("KB010", path, 1, 1, f"no other note links to «{vault.notes[path].name}»")
 
 
+@emits("KB022")
+def check_unpublished_links(vault: Vault) -> Iterator[Diagnostic]:
+    """A published note linking to or embedding an unpublished one (see :mod:`kbtools.publish`)."""
+    from .publish import PublishRules, is_published
+    rules = PublishRules.from_config(vault.config)
+    excluded = rules.excluded()
+    state: dict[str, bool] = {}
+
+    def published(path: str) -> bool:
+        if path not in state:
+            state[path] = is_published(vault.notes[path], rules, excluded)
+        return state[path]
+    for rl in vault.links:
+        target = rl.resolution.target
+        if target is None or target == rl.source or target not in vault.notes:
+            continue
+        if not published(target) and published(rl.source):
+            what = "embeds" if rl.link.embed else "links to"
+            yield diagnostic("KB022", rl.source, rl.link.line, rl.link.column,
+                             f"{rl.link.raw}: a published note {what} «{vault.notes[target].name}», "
+                             "which is not published", width=len(rl.link.raw))
+
+
 from .crm.checks import CRM_CHECKS  # noqa: E402  (they use diagnostic() and emits() above)
 
-CHECKS: tuple[Check, ...] = (check_files, check_links, check_aliases, check_orphans, *CRM_CHECKS)
+CHECKS: tuple[Check, ...] = (check_files, check_links, check_aliases, check_orphans,
+                             check_unpublished_links, *CRM_CHECKS)
 """The default checks, in order (the partner-note rules of :mod:`kbtools.crm.checks` last)."""
 
 

@@ -403,18 +403,46 @@ def partners_cmd(vault: Path, fmt: str, stages: tuple[str, ...], overdue: bool,
 @config_opt
 @cache_opt
 @jobs_opt
+@today_opt
 def build_cmd(vault: Path, out: Path, lang: str | None, base_url: str | None,
-              config_file: Path | None, cache: bool | None, jobs: int | None) -> None:
+              config_file: Path | None, cache: bool | None, jobs: int | None,
+              today: str | None) -> None:
     """Build the static HTML site of VAULT into OUT (see README: kb build)."""
     from .site import BuildError, build
+    v = _load(vault, config_file, cache, jobs)
+    if today is not None:  # the partners dashboard counts days from it
+        import dataclasses
+        v = dataclasses.replace(v, config=_with_today(v.config, today))
     try:
-        report = build(_load(vault, config_file, cache, jobs), out, lang=lang, base_url=base_url)
+        report = build(v, out, lang=lang, base_url=base_url)
     except BuildError as exc:
         click.echo(f"kb: {exc}", err=True)
         sys.exit(2)
     click.echo(f"✔ {report.pages} pages ({report.notes} notes, {report.tags} tags, "
                f"{report.files} files) → {report.out} in {report.seconds:.1f} s")
 
+
+
+@main.command("serve")
+@vault_arg
+@click.option("--output", "-o", "out", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder to build into (default: a temporary folder).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port (0: any free port).")
+@click.option("--lang", type=click.Choice(["ru", "en"]), default=None,
+              help="Interface language (default: [site] lang, else ru).")
+@click.option("--poll", is_flag=True, help="Poll for changes even if watchfiles is installed.")
+def serve_cmd(vault: Path, out: Path | None, host: str, port: int, lang: str | None,
+              poll: bool) -> None:
+    """Preview the site of VAULT on HOST:PORT, rebuilding and reloading on change."""
+    from .site.serve import serve
+    try:
+        serve(vault, out, host=host, port=port, watch="poll" if poll else "auto",
+              build_kwargs={"lang": lang} if lang else {})
+    except (RuntimeError, OSError) as exc:
+        click.echo(f"kb: {exc}", err=True)
+        sys.exit(2)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -22,25 +22,28 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import __version__
-from .checks import check, check_links, emits, note_problems
+from .checks import check, check_links, check_unpublished_links, emits, note_problems
 from .config import Config
 from .diagnostics import Diagnostic, Severity
 from .discover import SourceFile, discover
 from .load import CACHE_DIR, _save_atomic, load_vault, no_gc, read_note
 from .model import Attachment, Block, Heading, Note
+from .publish import PublishRules, is_published
 from .resolve import ResolvedLink, build_index_from, resolve
 from .vault import Vault
 from .crm.schemas import schema_of
 
 STATE_FILE = "check.marshal"
+FORMAT = 2
+"""Bump when the state's layout changes (an older state is then ignored)."""
 MAX_CHANGED = 200
 """Beyond this many changed notes the full check is as quick."""
 
 
-def summary(note: Note) -> tuple:
-    """What other notes' links can see of a note."""
+def summary(note: Note, rules: PublishRules = PublishRules()) -> tuple:
+    """What other notes' links can see of a note: aliases, headings, block ids, publication."""
     return (note.aliases, tuple((h.level, h.text) for h in note.headings),
-            tuple(b.id for b in note.blocks))
+            tuple(b.id for b in note.blocks), is_published(note, rules))
 
 
 def _encode(d: Diagnostic) -> tuple:
@@ -86,6 +89,7 @@ def check_vault(root: Path, config: Config, *, cache: bool = True,
 
 
 def _state_of(vault: Vault, files: tuple[SourceFile, ...], diagnostics: list[Diagnostic]):
+    rules = PublishRules.from_config(vault.config)
     per_note: dict[str, list[tuple]] = {}
     global_: list[tuple] = []
     crm = any(schema_of(n.properties) is not None for n in vault.notes.values())
@@ -94,7 +98,7 @@ def _state_of(vault: Vault, files: tuple[SourceFile, ...], diagnostics: list[Dia
             per_note.setdefault(d.path, []).append(_encode(d))
         else:
             global_.append(_encode(d))
-    notes_state = {f.path: (f.size, f.mtime_ns, summary(vault.notes[f.path]),
+    notes_state = {f.path: (f.size, f.mtime_ns, summary(vault.notes[f.path], rules),
                             tuple(per_note.get(f.path, ())))
                    for f in files if f.is_note and f.path in vault.notes}
     return notes_state, tuple(global_), crm
@@ -106,6 +110,7 @@ _CRM_CODES = ("KB015", "KB016", "KB017", "KB018", "KB019", "KB020", "KB021")
 
 
 def _incremental(root: Path, config: Config, files: tuple[SourceFile, ...], state: dict):
+    rules = PublishRules.from_config(config)
     if config.rule_severity("KB010") > Severity.OFF:
         return None  # orphans depend on every link of the vault
     crm_on = config.crm.enabled and any(config.rule_severity(c) > Severity.OFF for c in _CRM_CODES)
@@ -119,7 +124,7 @@ def _incremental(root: Path, config: Config, files: tuple[SourceFile, ...], stat
         return None
     fresh = {f.path: read_note(f.path, f.abspath) for f in changed}
     for path, note in fresh.items():
-        if path not in notes_state or summary(note) != notes_state[path][2]:
+        if path not in notes_state or summary(note, rules) != notes_state[path][2]:
             return None  # what other notes see of it changed: everything is re-resolved
         if crm_on and schema_of(note.properties) is not None:
             return None  # a new partner note: from now on the vault is checked as a whole
@@ -136,7 +141,7 @@ def _incremental(root: Path, config: Config, files: tuple[SourceFile, ...], stat
     def fresh_problems(_: Vault):
         return note_problems(fresh.values())
 
-    new = check(partial, config, checks=(fresh_problems, check_links))
+    new = check(partial, config, checks=(fresh_problems, check_links, check_unpublished_links))
     by_note: dict[str, list[tuple]] = {path: [] for path in fresh}
     for d in new:
         by_note.setdefault(d.path, []).append(_encode(d))
@@ -145,7 +150,7 @@ def _incremental(root: Path, config: Config, files: tuple[SourceFile, ...], stat
         if not f.is_note:
             continue
         if f.path in fresh:
-            notes_state[f.path] = (f.size, f.mtime_ns, summary(fresh[f.path]),
+            notes_state[f.path] = (f.size, f.mtime_ns, summary(fresh[f.path], rules),
                                    tuple(by_note[f.path]))
         out.extend(_decode(t) for t in notes_state[f.path][3])
     out.extend(_decode(t) for t in state["global"])
@@ -164,9 +169,9 @@ class _Notes(Mapping):
     def __getitem__(self, path: str) -> Note:
         note = self._made.get(path)
         if note is None:
-            aliases, heads, ids = self._state[path][2]  # KeyError for unknown paths
+            aliases, heads, ids, published = self._state[path][2]  # KeyError if unknown
             note = self._made[path] = Note(
-                path=path, aliases=aliases,
+                path=path, aliases=aliases, properties={} if published else {"publish": False},
                 headings=tuple(Heading(level, text, 0) for level, text in heads),
                 blocks=tuple(Block(i, 0, 0, 0) for i in ids))
         return note
@@ -183,12 +188,12 @@ def _load_state(path: Path) -> dict[str, Any] | None:
         data = marshal.loads(path.read_bytes())
     except Exception:  # missing, damaged or from another Python: start afresh
         return None
-    if not isinstance(data, dict) or data.get("format") != 1:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
     return data
 
 
 def _save_state(path: Path, key: str, notes: dict[str, tuple], global_: tuple,
                 crm: bool) -> None:
-    _save_atomic(path, marshal.dumps({"format": 1, "key": key, "notes": notes,
+    _save_atomic(path, marshal.dumps({"format": FORMAT, "key": key, "notes": notes,
                                       "global": global_, "crm": crm}))

@@ -124,6 +124,12 @@ RULES: tuple[Rule, ...] = (
          "An open next step of an interaction is past its due date.",
          'next_steps: ["[ ] 2026-10-01 Отправить проект соглашения"] on 2026-11-27',
          "Do it and mark it `[x]`, or give it a new date."),
+    Rule("KB022", "unpublished-link", Severity.WARNING,
+         "A published note links to or embeds a note that is not published (`publish: false`, "
+         "`draft: true`, or excluded by `[site] exclude`/`exclude_tags`): on the site the link "
+         "is plain text and the embed is missing.",
+         "[[Черновик плана]] where that note has `draft: true`",
+         "Publish the target, unpublish the linking note, or drop the link."),
 )
 
 BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}

@@ -155,3 +155,7 @@ def test_installed_kb_build_ships_the_theme(installed, vault_copy, tmp_path):
     assert (out / "Развитие-партнерств" / "index.html").is_file()
     assert ".callout" in (out / "assets" / "site.css").read_text(encoding="utf-8")
     assert '<html lang="ru">' in (out / "index.html").read_text(encoding="utf-8")
+    # search works from the installed package: pagefind's binary ships inside its wheel
+    assert (out / "pagefind" / "pagefind-entry.json").is_file()
+    assert (out / "assets" / "search.js").is_file() and (out / "search" / "index.html").is_file()
+    assert (out / "graph" / "index.html").is_file()

@@ -11,6 +11,9 @@ templates           :mod:`kbtools.crm.templates` — find (package or user overr
                     (Jinja2 sandbox, undefined is an error), export for Obsidian
 ``kb new``          :mod:`kbtools.crm.new` — values, file name, atomic no-overwrite write
 ``kb partners``     :mod:`kbtools.crm.report` — partner rows, table/json/csv
+data                :mod:`kbtools.crm.data` — partners with their records, stale/overdue rules
+site                :mod:`kbtools.crm.site` — ``kb build``: the ``partners/`` dashboard and the
+                    block of each partner page (hooks in :mod:`kbtools.site.emit`)
 ==================  =======================================================================
 
 Notes are recognised by their ``type`` property (``partner``, ``interaction``, ``agreement``,

@@ -15,8 +15,8 @@ from ..model import Note
 from ..resolve import MISSING_NOTE
 from ..vault import Vault
 from . import today
-from .data import collect, crm_type, partner_links
-from .schemas import parse_date, parse_step, schema_of, validate
+from .data import collect, crm_type, partner_links, review_due
+from .schemas import parse_step, schema_of, validate
 
 
 def _has_crm_notes(vault: Vault) -> bool:
@@ -78,10 +78,9 @@ def check_crm_dates(vault: Vault) -> Iterator[Diagnostic]:
     now = today(vault.config)
     for path, partner in collect(vault).items():
         note = partner.note
-        last = partner.last_interaction
-        since, what = (last, "last interaction") if last else (
-            parse_date(note.properties.get("started")), "start")
-        if since is not None and (now - since).days > crm.stale_days:
+        since, kind = partner.silent_since
+        what = "last interaction" if kind == "interaction" else "start"
+        if partner.is_stale(now, crm.stale_days):
             yield diagnostic("KB019", path, _line(note, "stage"), 1,
                              f"no interaction with «{note.name}» for {(now - since).days} days "
                              f"({what} {since.isoformat()}; threshold {crm.stale_days})",
@@ -90,9 +89,7 @@ def check_crm_dates(vault: Vault) -> Iterator[Diagnostic]:
         note = vault.notes[path]
         kind = crm_type(note)
         if kind in ("partner", "agreement"):
-            if kind == "agreement" and note.properties.get("status") not in ("draft", "active"):
-                continue  # expired or terminated agreements are not reviewed
-            due = parse_date(note.properties.get("next_review"))
+            due = review_due(note)  # expired or terminated agreements are not reviewed
             if due is not None and due < now:
                 yield diagnostic("KB020", path, _line(note, "next_review"), 1,
                                  f"review of «{note.name}» was due {due.isoformat()} "

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..model import Note
 from ..vault import Vault
-from .schemas import parse_date, schema_of
+from .schemas import METRIC_MAX, METRIC_MIN, METRICS, parse_date, schema_of
 
 
 @dataclass
@@ -28,6 +28,62 @@ class Partner:
     @property
     def latest_review(self) -> Note | None:
         return self.reviews[0] if self.reviews else None
+
+    @property
+    def silent_since(self) -> tuple[datetime.date | None, str]:
+        """The date silence is counted from (KB019, the dashboard's stale list): the last
+        interaction (``"interaction"``), else the ``started`` date (``"start"``)."""
+        last = self.last_interaction
+        if last is not None:
+            return last, "interaction"
+        return parse_date(self.note.properties.get("started")), "start"
+
+    def days_silent(self, today: datetime.date) -> int | None:
+        since = self.silent_since[0]
+        return (today - since).days if since is not None else None
+
+    def is_stale(self, today: datetime.date, stale_days: int) -> bool:
+        """No interaction for more than ``stale_days`` days (``[crm] stale_days``)."""
+        days = self.days_silent(today)
+        return days is not None and days > stale_days
+
+    @property
+    def next_review(self) -> datetime.date | None:
+        return parse_date(self.note.properties.get("next_review"))
+
+    def review_overdue(self, today: datetime.date) -> bool:
+        due = self.next_review
+        return due is not None and due < today
+
+    @property
+    def metrics(self) -> dict[str, int | None]:
+        """The qualitative metrics (1–5) as they stand: from the latest review, else from the
+        partner note itself; ``None`` where not scored (or not a valid score)."""
+        source = self.latest_review.properties if self.latest_review else self.note.properties
+        return {key: metric(source.get(key)) for key in METRICS}
+
+    def trend(self) -> list[tuple[datetime.date, dict[str, int | None]]]:
+        """Each dated review, oldest first: ``(date, {metric: score or None})``."""
+        out = []
+        for review in reversed(self.reviews):
+            when = parse_date(review.properties.get("date"))
+            if when is not None:
+                out.append((when, {k: metric(review.properties.get(k)) for k in METRICS}))
+        return out
+
+
+def metric(value: object) -> int | None:
+    """A valid 1–5 score, else ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and \
+        METRIC_MIN <= value <= METRIC_MAX else None
+
+
+def review_due(note: Note) -> datetime.date | None:
+    """When a partner or agreement note is next reviewed; ``None`` when it has no valid date
+    or (agreements) is no longer draft or active, so it is not reviewed."""
+    if crm_type(note) == "agreement" and note.properties.get("status") not in ("draft", "active"):
+        return None
+    return parse_date(note.properties.get("next_review"))
 
 
 def crm_type(note: Note) -> str | None:

@@ -10,14 +10,10 @@ from typing import Any
 
 from ..vault import Vault
 from .data import collect
-from .schemas import PARTNERSHIP_TYPES, STAGES, parse_date
+from .schemas import PARTNERSHIP_TYPES, STAGES
 
 COLUMNS = ("partner", "type", "stage", "last_interaction", "days_since", "next_review",
            "overdue", "trust", "satisfaction")
-
-
-def _metric(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5 else None
 
 
 def partner_rows(vault: Vault, today: datetime.date) -> list[dict[str, Any]]:
@@ -31,8 +27,8 @@ def partner_rows(vault: Vault, today: datetime.date) -> list[dict[str, Any]]:
     for path, p in collect(vault).items():
         props = p.note.properties
         last = p.last_interaction
-        review_due = parse_date(props.get("next_review"))
-        source = p.latest_review.properties if p.latest_review else props
+        review_due = p.next_review
+        scores = p.metrics
         stage = props.get("stage")
         kind = props.get("partnership_type")
         rows.append({
@@ -48,9 +44,9 @@ def partner_rows(vault: Vault, today: datetime.date) -> list[dict[str, Any]]:
             "agreements": len(p.agreements),
             "reviews": len(p.reviews),
             "next_review": review_due.isoformat() if review_due else None,
-            "overdue": bool(review_due and review_due < today),
-            "trust": _metric(source.get("trust")),
-            "satisfaction": _metric(source.get("satisfaction")),
+            "overdue": p.review_overdue(today),
+            "trust": scores["trust"],
+            "satisfaction": scores["satisfaction"],
         })
     rows.sort(key=lambda r: (order.get(r["stage"], len(order)), r["partner"].casefold()))
     return rows

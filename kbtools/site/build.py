@@ -113,6 +113,11 @@ class Site:
         self.tr = Translations(cfg.lang)
         self._texts: dict[str, list[str]] = {}
         self.renderer = NoteRenderer(Context(vault.index, self.plan, self.text, self.tr))
+        self.nav: list[dict[str, str]] = []
+        """Extra pages for the header and the home page: ``{"title", "url"}`` (site URLs),
+        added by emitters that run before the pages (the partners dashboard)."""
+        self.stylesheets: list[str] = []
+        """Extra stylesheets (site URLs) every page links after ``assets/site.css``."""
         self.templates = self._environment()
         self.dates = {p: self._modified(p) for p in self.plan.notes}
         self.backlinks = self._backlinks()
@@ -182,7 +187,8 @@ class Site:
                                  autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                  keep_trailing_newline=True)
         env.install_gettext_callables(self.tr.gettext, self.tr.ngettext, newstyle=True)  # type: ignore[attr-defined]
-        env.globals.update(site=self.cfg, date=self.tr.date)
+        env.globals.update(site=self.cfg, date=self.tr.date, nav=self.nav,
+                           stylesheets=self.stylesheets)
         return env
 
     def source(self, name: str) -> str:

@@ -12,6 +12,8 @@
     properties = true              # show frontmatter as a properties table
     feed_size = 20                 # entries in feed.xml
     templates = "theme"            # a folder of template overrides (relative to the vault)
+    search = true                  # a pagefind full-text index and the search/ page
+    graph = true                   # the graph/ page and a local graph on every note page
 """
 
 from __future__ import annotations
@@ -36,13 +38,15 @@ class SiteConfig:
     properties: bool = True
     feed_size: int = 20
     templates: Path | None = None
+    search: bool = True
+    graph: bool = True
 
     @classmethod
     def from_config(cls, config: Config, vault_root: Path, **overrides: Any) -> "SiteConfig":
         data = dict(getattr(config, "site", None) or {})
         data.update({k: v for k, v in overrides.items() if v is not None})
         known = {"title", "lang", "home", "base_url", "exclude", "exclude_tags", "properties",
-                 "feed_size", "templates"}
+                 "feed_size", "templates", "search", "graph"}
         unknown = set(data) - known
         where = config.source or "config"
         if unknown:
@@ -60,4 +64,5 @@ class SiteConfig:
                    exclude_tags=tuple(t.lstrip("#").lower() for t in listify(data.get("exclude_tags"))),
                    properties=bool(data.get("properties", True)),
                    feed_size=int(data.get("feed_size", 20)),
-                   templates=(vault_root / templates) if templates else None)
+                   templates=(vault_root / templates) if templates else None,
+                   search=bool(data.get("search", True)), graph=bool(data.get("graph", True)))

@@ -62,9 +62,11 @@ def emit_notes(site: "Site") -> None:
         backlinks = [{**_entry(site, src, url), "snippet": site.snippet(src, line)}
                      for src, line in site.backlinks.get(path, ())]
         when = site.dates[path]
+        extras = [block for extra in PAGE_EXTRAS if (block := extra(site, path, url))]
         site.page("note.html", url, title=np.title, content=content, toc=toc, tags=tags,
                   crumbs=crumbs, properties=props, backlinks=backlinks, aliases=note.aliases,
-                  modified=site.tr.date(when), modified_iso=when.isoformat(), is_home=url == "")
+                  modified=site.tr.date(when), modified_iso=when.isoformat(), is_home=url == "",
+                  extras=extras, local_graph=local_graph(site, path, url))
 
 
 def _properties(site: "Site", path: str, url: str, ok: Callable[[str], bool]) -> list[dict[str, str]]:
@@ -184,6 +186,8 @@ def emit_assets(site: "Site") -> None:
            "\n@media (prefers-color-scheme: dark) {\n" + dark_auto + "\n}\n")
     site.write("assets/site.css", css)
     site.write("assets/site.js", site.source("assets/site.js"))
+    if site.cfg.search:
+        site.write("assets/search.js", site.source("assets/search.js"))
 
 
 def _absolute(site: "Site", url: str) -> str:
@@ -197,7 +201,8 @@ def emit_sitemap(site: "Site") -> None:
         rows.append(f"  <url><loc>{xml_escape(_absolute(site, np.url))}</loc>"
                     f"<lastmod>{site.dates[path].date().isoformat()}</lastmod></url>")
     folders = sorted(f.url for f in site.plan.folders.values() if f.note is None)
-    for url in ["notes/", "tags/"] + folders + sorted(t.url for t in site.plan.tags.values()):
+    extra = [n["url"] for n in site.nav]
+    for url in ["notes/", "tags/"] + extra + folders + sorted(t.url for t in site.plan.tags.values()):
         rows.append(f"  <url><loc>{xml_escape(_absolute(site, url))}</loc></url>")
     if site.plan.home is None:
         rows.insert(0, f"  <url><loc>{xml_escape(_absolute(site, ''))}</loc></url>")
@@ -251,8 +256,18 @@ def _summary(site: "Site", path: str) -> str:
     return ""
 
 
+from ..crm.site import emit_partners, partner_page  # noqa: E402  (CRM pages; kbtools.crm.site)
+from .graphs import emit_graph, local_graph  # noqa: E402  (graph/ and the local graph)
+from .search import emit_search_index, emit_search_page  # noqa: E402  (pagefind; last)
+
 EMITTERS: list[Callable[["Site"], None]] = [
-    emit_notes, emit_home, emit_folders, emit_tags, emit_all_notes, emit_aliases, emit_404,
-    emit_files, emit_assets, emit_sitemap, emit_feed,
+    emit_partners, emit_notes, emit_home, emit_folders, emit_tags, emit_all_notes, emit_aliases,
+    emit_404, emit_files, emit_graph, emit_search_page, emit_assets, emit_sitemap, emit_feed,
+    emit_search_index,
 ]
-"""The build, in order; add an emitter here to add a kind of output."""
+"""The build, in order; add an emitter here to add a kind of output. Emitters of extra pages
+that the header links (``site.nav``) run before the note pages."""
+
+PAGE_EXTRAS: list[Callable[["Site", str, str], str]] = [partner_page]
+"""Blocks added to note pages: ``(site, note path, page URL) → HTML`` (trusted, rendered from a
+template) shown after the note's content, or ``""`` for none; e.g. a partner's timeline."""

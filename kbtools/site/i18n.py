@@ -39,8 +39,17 @@ RU: dict[str, str | tuple[str, str, str]] = {
     "Folders": "Папки",
     "Atom feed": "Лента Atom",
     "Feed": "Лента",
+    "Search": "Поиск",
+    "Search the notes": "Поиск по заметкам",
+    "Search needs JavaScript. Without it, browse the list of all notes.":
+        "Для поиска нужен JavaScript. Без него смотрите список всех заметок.",
+    "Graph": "Граф",
+    "Graph of notes": "Граф заметок",
+    "Local graph": "Связи заметки",
+    "Also known as": "Другие названия",
     "%(num)d note": ("%(num)d заметка", "%(num)d заметки", "%(num)d заметок"),
     "%(num)d tag": ("%(num)d тег", "%(num)d тега", "%(num)d тегов"),
+    "%(num)d link": ("%(num)d связь", "%(num)d связи", "%(num)d связей"),
     "%(num)d backlink": ("%(num)d обратная ссылка", "%(num)d обратные ссылки", "%(num)d обратных ссылок"),
 }
 

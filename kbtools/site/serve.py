@@ -1,0 +1,240 @@
+"""``kb serve``: build the site, serve it on 127.0.0.1, rebuild on change, reload the open tab.
+
+* The site is built (with :func:`kbtools.site.build`, the same as ``kb build``) into a folder
+  (``-o OUT``, else a temporary one removed on exit) and served by :mod:`http.server` from a
+  thread.
+* Changes to the vault (Markdown, attachments, ``kbtools.toml``, template overrides) are noticed
+  with ``watchfiles`` when it is installed, else by polling modification times twice a second;
+  dot-folders (``.obsidian``, ``.kbcache``, ``.git``) are ignored. Each change runs a **whole**
+  rebuild (parse results come from the ``.kbcache`` cache, so only changed notes are
+  re-parsed); the atomic swap means a reader never sees half a site, and a failed rebuild keeps
+  the previous one (the error is printed).
+* Live reload: HTML pages are served with a small script added on the fly (never written into the
+  built files) that polls ``/__kb/version`` and reloads the page when the build number changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..config import Config, find_config
+
+VERSION_PATH = "/__kb/version"
+RELOAD_SCRIPT = (
+    "<script>/* kb serve: live reload */(function(){var v=null;function t(){fetch('%s',"
+    "{cache:'no-store'}).then(function(r){return r.text()}).then(function(n){if(v!==null&&n!==v)"
+    "location.reload();v=n}).catch(function(){}).finally(function(){setTimeout(t,%d)})}t()})();"
+    "</script>"
+)
+
+
+def _snapshot(root: Path, skip: Path | None) -> dict[str, float]:
+    """Path → mtime of every file under ``root`` (dot-folders and ``skip`` left out)."""
+    out: dict[str, float] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")
+                   and (skip is None or Path(folder, d).resolve() != skip)]
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                out[path] = os.stat(path).st_mtime_ns
+            except OSError:
+                pass
+    return out
+
+
+@dataclass
+class Server:
+    """A running preview: ``url``, the build number ``version``, ``stop()``."""
+
+    vault: Path
+    out: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    watch: str = "auto"
+    """``"auto"`` (watchfiles if installed, else polling), ``"watchfiles"`` or ``"poll"``."""
+    poll_interval: float = 0.5
+    reload_ms: int = 700
+    log: Callable[[str], None] = print
+    build_kwargs: dict = field(default_factory=dict)
+    version: int = 0
+    last_error: str | None = None
+
+    def __post_init__(self) -> None:
+        self.vault = Path(self.vault).absolute()
+        self.out = Path(self.out).absolute()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._httpd: http.server.ThreadingHTTPServer | None = None
+        self._baseline: dict[str, float] = {}
+
+    # -- building ----------------------------------------------------------------------------
+    def rebuild(self) -> bool:
+        from ..load import load_vault
+        from . import build
+        with self._lock:
+            started = time.perf_counter()
+            try:
+                config: Config = find_config(self.vault)
+                report = build(load_vault(self.vault, config), self.out, **self.build_kwargs)
+            except Exception as exc:  # keep serving the previous site
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.log(f"✘ rebuild failed, still serving the previous site: {self.last_error}")
+                return False
+            self.last_error = None
+            self.version += 1
+            self.log(f"✔ {report.pages} pages ({report.notes} notes) in "
+                     f"{time.perf_counter() - started:.2f} s")
+            return True
+
+    # -- watching ----------------------------------------------------------------------------
+    def _watch_poll(self) -> None:
+        skip = self.out.resolve()
+        before = self._baseline
+        while not self._stop.wait(self.poll_interval):
+            now = _snapshot(self.vault, skip)
+            if now != before:
+                before = now
+                self.rebuild()
+
+    def _watch_watchfiles(self) -> None:
+        import watchfiles
+
+        skip = str(self.out.resolve())
+
+        def wanted(change, path: str) -> bool:
+            rel = os.path.relpath(path, self.vault)
+            return not path.startswith(skip) and not any(
+                part.startswith(".") for part in Path(rel).parts)
+        # a change between the first build and the watcher's start still counts
+        if _snapshot(self.vault, self.out.resolve()) != self._baseline:
+            self.rebuild()
+        for _changes in watchfiles.watch(self.vault, watch_filter=wanted, stop_event=self._stop,
+                                         debounce=200, step=50, yield_on_timeout=False,
+                                         raise_interrupt=False):
+            if self._stop.is_set():
+                break
+            self.rebuild()
+
+    def _watcher(self) -> Callable[[], None]:
+        if self.watch == "poll":
+            return self._watch_poll
+        try:
+            import watchfiles  # noqa: F401
+        except ImportError:
+            if self.watch == "watchfiles":
+                raise
+            return self._watch_poll
+        return self._watch_watchfiles
+
+    # -- serving -----------------------------------------------------------------------------
+    def _handler(self):
+        server = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.split("?", 1)[0] == VERSION_PATH:
+                    body = str(server.version).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Cache-Control", "no-store")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                path = self.translate_path(self.path)
+                if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
+                    path = os.path.join(path, "index.html")
+                if path.endswith(".html") and os.path.isfile(path):
+                    with open(path, "rb") as fh:
+                        body = fh.read()
+                    script = (RELOAD_SCRIPT % (VERSION_PATH, server.reload_ms)).encode()
+                    head, tag, tail = body.rpartition(b"</body>")
+                    body = head + script + tag + tail if tag else body + script
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Cache-Control", "no-store")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                super().do_GET()
+
+            def send_error(self, code, message=None, explain=None):  # the site's own 404 page
+                page = os.path.join(str(server.out), "404.html")
+                if code == 404 and os.path.isfile(page):
+                    with open(page, "rb") as fh:
+                        body = fh.read()
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                super().send_error(code, message, explain)
+
+        return functools.partial(Handler, directory=str(self.out))
+
+    def start(self) -> "Server":
+        self._baseline = _snapshot(self.vault, self.out.resolve())  # before the first build
+        if not self.rebuild():
+            raise RuntimeError(self.last_error or "the first build failed")
+        self._httpd = http.server.ThreadingHTTPServer((self.host, self.port), self._handler())
+        self.port = self._httpd.server_address[1]
+        for target in (self._httpd.serve_forever, self._watcher()):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
+def serve(vault: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
+          host: str = "127.0.0.1", port: int = 8000, **kwargs) -> None:
+    """Run ``kb serve`` until Ctrl-C."""
+    tmp = None
+    if out is None:
+        tmp = Path(tempfile.mkdtemp(prefix="kb-serve-"))
+        out = tmp / "site"
+    server = Server(Path(vault), Path(out), host=host, port=port, **kwargs)
+    done = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: done.set())  # Ctrl-C: stop cleanly
+    try:
+        server.start()
+        server.log(f"serving {server.url} (Ctrl-C to stop)")
+        while not done.wait(0.5):
+            pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        server.stop()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        sys.stdout.flush()

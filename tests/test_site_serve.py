@@ -1,0 +1,121 @@
+"""kb serve: the preview server rebuilds when a note changes and the open page reloads."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from kbtools.site.serve import RELOAD_SCRIPT, VERSION_PATH, Server
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "site"
+NOTE = "Папка/Вложенная заметка.md"
+PAGE = quote("Папка/Вложенная-заметка/")
+
+try:
+    import watchfiles  # noqa: F401
+    WATCHERS = ["poll", "watchfiles"]
+except ImportError:
+    WATCHERS = ["poll"]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, resp.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def wait_for(predicate, timeout: float = 15.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def server(tmp_path, request):
+    shutil.copytree(FIXTURES / "basic", tmp_path / "vault")
+    logs: list[str] = []
+    srv = Server(tmp_path / "vault", tmp_path / "out", port=0, watch=request.param,
+                 poll_interval=0.2, log=logs.append, build_kwargs={"search": False})
+    srv.start()
+    srv.logs = logs  # type: ignore[attr-defined]
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize("server", WATCHERS, indirect=True)
+def test_edit_a_note_and_the_page_changes(server):
+    status, html = get(server.url + PAGE)
+    assert status == 200 and "Вложенная заметка" in html
+    assert VERSION_PATH in html  # the live-reload script is served...
+    on_disk = (server.out / "Папка" / "Вложенная-заметка" / "index.html").read_text(encoding="utf-8")
+    assert VERSION_PATH not in on_disk  # ...but never written into the site
+    assert get(server.url + VERSION_PATH) == (200, "1")
+
+    note = server.vault / NOTE
+    note.write_text(note.read_text(encoding="utf-8") + "\nСовершенно новый абзац из теста.\n",
+                    encoding="utf-8")
+    assert wait_for(lambda: "Совершенно новый абзац" in get(server.url + PAGE)[1]), server.logs
+    assert int(get(server.url + VERSION_PATH)[1]) >= 2
+
+    # a new note gets a page; the site's own 404 page is served for unknown URLs
+    (server.vault / "Новая.md").write_text("# Новая\n\nСм. [[index]].\n", encoding="utf-8")
+    assert wait_for(lambda: get(server.url + quote("Новая/"))[0] == 200), server.logs
+    status, html = get(server.url + "no-such-page/")
+    assert status == 404 and "<html" in html
+
+
+@pytest.mark.parametrize("server", ["poll"], indirect=True)
+def test_a_failed_rebuild_keeps_serving_the_previous_site(server):
+    version = server.version
+    (server.vault / "kbtools.toml").write_text('[site]\nlang = "xx"\n', encoding="utf-8")
+    assert wait_for(lambda: server.last_error is not None), server.logs
+    assert "lang" in server.last_error and server.version == version
+    assert get(server.url + PAGE)[0] == 200
+    (server.vault / "kbtools.toml").write_text('[site]\nlang = "en"\n', encoding="utf-8")
+    assert wait_for(lambda: server.version > version and server.last_error is None), server.logs
+    assert '<html lang="en">' in get(server.url + PAGE)[1]
+
+
+def test_reload_script_is_small():
+    assert len(RELOAD_SCRIPT) < 400
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
+@pytest.mark.parametrize("server", ["poll"], indirect=True)
+def test_open_tab_reloads_after_an_edit(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                     args=["--no-sandbox", "--disable-gpu",
+                                           "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.goto(server.url + PAGE)
+            page.wait_for_timeout(1000)  # the reload script has read the current build number
+            note = server.vault / NOTE
+            note.write_text(note.read_text(encoding="utf-8") + "\nАбзац для живой перезагрузки.\n",
+                            encoding="utf-8")
+            sync_api.expect(page.locator(".note-content")).to_contain_text(
+                "Абзац для живой перезагрузки", timeout=15_000)
+        finally:
+            browser.close()
+
+
+def test_cli_serve_help():
+    from click.testing import CliRunner
+
+    from kbtools.cli import main
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output and "127.0.0.1" in result.output
