@@ -84,6 +84,8 @@ class TreeRss:
 
     def __init__(self, pid: int, interval: float = 0.05):
         self.pid, self.interval, self.peak_kib = pid, interval, 0
+        # the largest single process seen, and its name (e.g. pagefind, a child of kb build)
+        self.proc_peak_kib, self.proc_peak_name = 0, None
         self.enabled = os.path.isdir("/proc/self/task")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -123,9 +125,17 @@ class TreeRss:
         for pid in self._tree():
             try:
                 with open(f"/proc/{pid}/statm", "rb") as fh:
-                    total += int(fh.read().split()[1]) * self._page_kib
+                    rss = int(fh.read().split()[1]) * self._page_kib
             except (OSError, IndexError, ValueError):
-                pass
+                continue
+            total += rss
+            if rss > self.proc_peak_kib:
+                self.proc_peak_kib = rss
+                try:
+                    with open(f"/proc/{pid}/comm", "rb") as fh:
+                        self.proc_peak_name = fh.read().decode("utf-8", "replace").strip()
+                except OSError:
+                    self.proc_peak_name = None
         self.peak_kib = max(self.peak_kib, total)
 
     def _run(self) -> None:
@@ -144,6 +154,8 @@ class Run:
     tree_mb: float | None
     returncode: int | None
     timed_out: bool = False
+    proc_mb: float | None = None  # sampled: the largest single process of the tree
+    proc_name: str | None = None  # ... and its name
 
 
 def timed_run(cmd: list[str], timer: str, timeout: float | None = None, sample_tree: bool = True,
@@ -180,12 +192,15 @@ def timed_run(cmd: list[str], timer: str, timeout: float | None = None, sample_t
         except (IndexError, ValueError, OSError):
             pass
         tree = sampler.peak_kib / 1024 if sampler and sampler.enabled and sampler.peak_kib else None
+        largest = (None, None)
+        if sampler and sampler.enabled and sampler.proc_peak_kib:
+            largest = (sampler.proc_peak_kib / 1024, sampler.proc_peak_name)
         if proc.returncode not in (0, 1):
             tail = err.decode("utf-8", "replace").strip()[-2000:]
             if tail:
                 print(f"    stderr of {shlex.join(cmd)}:\n      " + tail.replace("\n", "\n      "),
                       file=sys.stderr)
-        return Run(wall, peak, tree, proc.returncode)
+        return Run(wall, peak, tree, proc.returncode, proc_mb=largest[0], proc_name=largest[1])
     finally:
         os.unlink(report)
 

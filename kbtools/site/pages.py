@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..config import matcher
+from ..publish import PublishRules, is_published
 from ..model import Note
 
 RESERVED = ("tags", "notes", "assets", "files", "index.html", "404.html", "sitemap.xml",
@@ -98,28 +98,6 @@ def output_file(url: str) -> str:
     return url + "index.html" if url == "" or url.endswith("/") else url
 
 
-def is_published(note: Note, exclude=None, exclude_tags: tuple[str, ...] = ()) -> bool:
-    """``publish: false``, ``draft: true``, an excluded folder or tag keep a note off the site."""
-    props = note.properties
-    if _falsy(props.get("publish")) or _truthy(props.get("draft")):
-        return False
-    if exclude is not None and exclude(note.path):
-        return False
-    for tag in note.tags:
-        t = tag.lower()
-        if any(t == x or t.startswith(x + "/") for x in exclude_tags):
-            return False
-    return True
-
-
-def _falsy(value) -> bool:
-    return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no", "off", "0"))
-
-
-def _truthy(value) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1"))
-
-
 @dataclass
 class NotePage:
     path: str
@@ -145,8 +123,9 @@ class Plan:
 
     def __init__(self, notes: dict[str, Note], *, home: str | None = None,
                  exclude: tuple[str, ...] = (), exclude_tags: tuple[str, ...] = ()):
-        excluded = matcher(exclude) if exclude else None
-        self.published = {p for p, n in notes.items() if is_published(n, excluded, exclude_tags)}
+        rules = PublishRules(tuple(exclude), tuple(exclude_tags))
+        excluded = rules.excluded()
+        self.published = {p for p, n in notes.items() if is_published(n, rules, excluded)}
         self.home = self._find_home(notes, home)
         used: dict[str, str] = {r.lower(): "" for r in RESERVED}
         self.notes: dict[str, NotePage] = {}

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Benchmark ``kb build`` on synthetic vaults: time, peak memory and output size.
+
+This is a benchmark, not a test: it only measures and prints; nothing asserts on timings.
+
+For every size (``--sizes``, default 1000,10000) it takes the deterministic vault of
+``shared/bench/gen_vault.py`` (generated once and reused from ``--workdir``, exactly as
+``bench_check.py`` does), copies it, and times each variant as a whole process, ``--repeat`` times:
+
+  default       kb build COPY -o OUT
+  no-search     kb build COPY -o OUT --config CFG      CFG: [site] search = false
+  no-graph      kb build COPY -o OUT --config CFG      CFG: [site] graph = false
+
+Every run is a first build: ``COPY/.kbcache`` and ``OUT`` are deleted before it (untimed). The
+generated vault has no ``kbtools.toml``, so ``--config`` with a one-setting file changes nothing
+else. Wall time, peak RSS (GNU ``/usr/bin/time``) and the sampled process tree come from
+``bench_check.timed_run``; the sampler also records the largest single process it saw and its name,
+because pagefind indexes in a process of its own (a child of kb). After the last run of a variant
+the output folder is measured: total MB, pages (``index.html`` files), attachments (``files/``),
+the search bundle (``pagefind/``) and the average KB per page without attachments.
+
+Targets (issue 3; set for 10 000 notes, checked on the default variant): build <= 60 s, peak
+<= 1 GB (largest process), <= 50 KB per page on average.
+
+Usage:  python benchmarks/bench_build.py [--sizes 1000,10000] [--repeat N] [--json OUT] ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_check import (  # noqa: E402
+    DEFAULT_GEN, GNU_TIME, Result, ensure_vault, fmt_mb, fmt_s, fresh_copy, kb_command, timed_run,
+)
+
+TARGET_SIZE = 10000
+TARGET_WALL_S = 60.0
+TARGET_PEAK_MB = 1024.0
+TARGET_PAGE_KB = 50.0
+
+VARIANTS = {
+    "default": None,
+    "no-search": "[site]\nsearch = false\n",
+    "no-graph": "[site]\ngraph = false\n",
+}
+ATTACHMENTS = "files"  # kb build copies attachments under files/
+SEARCH_BUNDLE = "pagefind"
+
+
+def measure_site(out: Path) -> dict:
+    """Sizes of a built site: total, pages (index.html), attachments, search bundle, per page."""
+    total = pages = page_bytes = attach = bundle = 0
+    for dirpath, _dirs, files in os.walk(out):
+        top = Path(dirpath).relative_to(out).parts[:1]
+        for name in files:
+            try:
+                size = os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                continue
+            total += size
+            if top == (ATTACHMENTS,):
+                attach += size
+            elif top == (SEARCH_BUNDLE,):
+                bundle += size
+            if name == "index.html":
+                pages += 1
+                page_bytes += size
+    mb = 1024 * 1024
+    return dict(total_mb=total / mb, pages=pages, attachments_mb=attach / mb, search_mb=bundle / mb,
+                html_mb=page_bytes / mb,
+                kb_per_page=(total - attach) / 1024 / pages if pages else None,
+                html_kb_per_page=page_bytes / 1024 / pages if pages else None)
+
+
+def repeats_for(n: int, a: argparse.Namespace) -> int:
+    if a.repeat is not None:
+        return a.repeat
+    return 1 if n >= TARGET_SIZE else 3
+
+
+def bench_size(n: int, a: argparse.Namespace, kb: list[str], timer: str) -> dict:
+    repeat = repeats_for(n, a)
+    print(f"\n== {n} notes (seed {a.seed}), {repeat} repeat(s) ==", flush=True)
+    t0 = time.perf_counter()
+    vault, reused = ensure_vault(a.gen, a.workdir, n, a.seed)
+    print(f"  vault: {vault} ({'reused' if reused else f'generated in {time.perf_counter() - t0:.1f} s'})")
+    copy = fresh_copy(vault, a.workdir / f"kbbuild-n{n}-s{a.seed}")
+    out = a.workdir / f"kbsite-n{n}-s{a.seed}"
+
+    rows = []
+    for variant in a.variants:
+        cfg_text = VARIANTS[variant]
+        cmd = [*kb, "build", str(copy), "-o", str(out)]
+        shown = [*kb, "build", "VAULT", "-o", "OUT"]
+        if cfg_text is not None:
+            cfg = a.workdir / f"kbtools-{variant}.toml"
+            cfg.write_text(cfg_text, encoding="utf-8")
+            cmd += ["--config", str(cfg)]
+            shown += ["--config", f"CFG({cfg_text.strip().splitlines()[-1]})"]
+        cmd += a.kb_arg
+        shown += a.kb_arg
+        res = Result(variant, shlex.join(shown))
+        for i in range(repeat):
+            shutil.rmtree(copy / ".kbcache", ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
+            r = timed_run(cmd, timer, timeout=a.timeout, sample_tree=not a.no_tree_rss)
+            res.runs.append(r)
+            if r.timed_out:
+                res.status, res.note = "timed out", f"> {a.timeout:g} s"
+                print(f"    {variant} #{i + 1}: timed out {res.note}", flush=True)
+                break
+            print(f"    {variant} #{i + 1}: {r.wall_s:.1f} s, exit {r.returncode}, peak "
+                  f"{fmt_mb(r.peak_mb)} MB, largest sampled {fmt_mb(r.proc_mb)} MB ({r.proc_name or '-'})",
+                  flush=True)
+            if r.returncode != 0:  # timed_run prints stderr for codes other than 0 and 1
+                res.status, res.note = "failed", f"exit code {r.returncode}"
+                break
+        site = measure_site(out) if res.status == "ok" and out.is_dir() else {}
+        s = res.summary()
+        largest = max((r for r in res.runs if r.proc_mb is not None), key=lambda r: r.proc_mb, default=None)
+        peaks = [p for p in (s["peak_rss_mb"], largest.proc_mb if largest else None) if p is not None]
+        s.update(site=site, largest_proc_mb=largest.proc_mb if largest else None,
+                 largest_proc_name=largest.proc_name if largest else None,
+                 peak_mb=max(peaks) if peaks else None)
+        rows.append(s)
+
+    if not a.keep_copy:
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+
+    # ---- table
+    print(f"\n  {n} notes, {repeat} repeat(s): wall seconds (median/min/max); peak = largest single "
+          f"process (max of /usr/bin/time and the sampler; `proc` names the sampled one); tree = "
+          f"sampled sum; site sizes from the last run")
+    hdr = (f"  {'variant':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'peak MB':>8} {'proc':>9} "
+           f"{'tree MB':>8} {'site MB':>8} {'files MB':>8} {'search MB':>9} {'pages':>6} "
+           f"{'KB/page':>8} {'html KB':>8}  status")
+    print(hdr)
+    print("  " + "-" * (len(hdr) - 2))
+    for s in rows:
+        site = s["site"]
+        status = s["status"] if not s["note"] else f"{s['status']} ({s['note']})"
+        kbp = "-" if site.get("kb_per_page") is None else f"{site['kb_per_page']:.1f}"
+        hkb = "-" if site.get("html_kb_per_page") is None else f"{site['html_kb_per_page']:.1f}"
+        mb = lambda k: "-" if k not in site else f"{site[k]:.1f}"  # noqa: E731
+        print(f"  {s['name']:<10} {fmt_s(s['median_s']):>9} {fmt_s(s['min_s']):>7} {fmt_s(s['max_s']):>7} "
+              f"{fmt_mb(s['peak_mb']):>8} {(s['largest_proc_name'] or '-')[:9]:>9} "
+              f"{fmt_mb(s['tree_rss_mb']):>8} {mb('total_mb'):>8} {mb('attachments_mb'):>8} "
+              f"{mb('search_mb'):>9} {site.get('pages', '-'):>6} {kbp:>8} {hkb:>8}  {status}")
+
+    # ---- targets
+    note = "" if n == TARGET_SIZE else f"; set for {TARGET_SIZE} notes, informational here"
+    print(f"\n  targets (issue 3, default variant{note}):")
+    checks = []
+    base = next((s for s in rows if s["name"] == "default"), None)
+
+    def target(name: str, value: float | None, limit: float, shown: str) -> None:
+        verdict = "n/a" if value is None else ("PASS" if value <= limit else "MISS")
+        checks.append(dict(target=name, value=value, limit=limit, verdict=verdict))
+        print(f"  {verdict:<4}  {name:<36} {shown}")
+
+    if base is None:
+        print("  n/a   (the default variant was not run)")
+    else:
+        kbp = base["site"].get("kb_per_page")
+        target(f"build <= {TARGET_WALL_S:g} s", base["median_s"], TARGET_WALL_S, f"{fmt_s(base['median_s'])} s")
+        target(f"peak <= {TARGET_PEAK_MB / 1024:g} GB (largest process)", base["peak_mb"], TARGET_PEAK_MB,
+               f"{fmt_mb(base['peak_mb'])} MB ({base['largest_proc_name'] or '-'} sampled largest)")
+        target(f"<= {TARGET_PAGE_KB:g} KB per page (w/o attachments)", kbp, TARGET_PAGE_KB,
+               "-" if kbp is None else f"{kbp:.1f} KB ({base['site']['pages']} pages)")
+
+    return dict(notes=n, seed=a.seed, repeat=repeat, vault=str(vault), vault_reused=reused,
+                variants=rows, targets=checks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000", help="comma-separated note counts")
+    ap.add_argument("--seed", type=int, default=1, help="generator seed")
+    ap.add_argument("--repeat", type=int, default=None,
+                    help="timed builds per variant (median reported); default 3, or 1 from 10000 notes")
+    ap.add_argument("--variants", default=",".join(VARIANTS),
+                    help=f"comma-separated, from {', '.join(VARIANTS)}")
+    ap.add_argument("--gen", type=Path, default=DEFAULT_GEN, help="path to gen_vault.py")
+    ap.add_argument("--workdir", type=Path, default=None,
+                    help="where vaults are generated and kept for reuse (default: a temp folder, removed)")
+    ap.add_argument("--kb", default=None, help="command that runs kb (default: `kb` on PATH)")
+    ap.add_argument("--kb-arg", action="append", default=[],
+                    help="extra argument for every kb build run, e.g. --kb-arg=-j1; repeatable")
+    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds before a build is killed")
+    ap.add_argument("--timer", choices=["auto", "time", "python"], default="auto",
+                    help="peak-RSS wrapper: GNU /usr/bin/time, or a Python launcher")
+    ap.add_argument("--no-tree-rss", action="store_true",
+                    help="do not sample the process tree (then pagefind's own peak is only in `peak`)")
+    ap.add_argument("--keep-copy", action="store_true", help="keep the vault copy and the last site")
+    ap.add_argument("--json", type=Path, default=None, help="write all numbers to this JSON file")
+    a = ap.parse_args(argv)
+
+    try:
+        sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
+    except ValueError:
+        ap.error(f"--sizes: expected comma-separated integers, got {a.sizes!r}")
+    if not sizes or min(sizes) < 1 or (a.repeat is not None and a.repeat < 1):
+        ap.error("--sizes and --repeat must be positive")
+    a.variants = [v.strip() for v in a.variants.split(",") if v.strip()]
+    if not a.variants or set(a.variants) - set(VARIANTS):
+        ap.error(f"--variants: choose from {', '.join(VARIANTS)}")
+    a.gen = a.gen.resolve()
+    if not a.gen.is_file():
+        ap.error(f"generator not found: {a.gen} (use --gen PATH)")
+
+    timer = a.timer
+    if timer == "auto":
+        timer = "python"
+        if os.access(GNU_TIME, os.X_OK):
+            probe = subprocess.run([GNU_TIME, "-f", "%e %M", "true"], capture_output=True, text=True)
+            if probe.returncode == 0:
+                timer = "time"
+    elif timer == "time" and not os.access(GNU_TIME, os.X_OK):
+        ap.error(f"{GNU_TIME} not found (Debian package `time`); use --timer python")
+
+    temp = None
+    if a.workdir is None:
+        temp = tempfile.mkdtemp(prefix="kb-bench-")
+        a.workdir = Path(temp)
+    a.workdir = a.workdir.resolve()
+    a.workdir.mkdir(parents=True, exist_ok=True)
+
+    kb = kb_command(a.kb)
+    kb_version = subprocess.run([*kb, "--version"], capture_output=True, text=True).stdout.strip()
+    env = dict(python=sys.version.split()[0], platform=platform.platform(), cpus=os.cpu_count(),
+               timer=timer, kb=shlex.join(kb), kb_version=kb_version or None,
+               generator=str(a.gen), workdir=str(a.workdir))
+    print("kb build benchmark  " + "  ".join(f"{k}={v}" for k, v in env.items()))
+
+    out = dict(env=env, args=dict(sizes=sizes, seed=a.seed, repeat=a.repeat, variants=a.variants,
+                                  timeout=a.timeout, kb_args=a.kb_arg),
+               targets=dict(size=TARGET_SIZE, wall_s=TARGET_WALL_S, peak_mb=TARGET_PEAK_MB,
+                            kb_per_page=TARGET_PAGE_KB),
+               sizes=[])
+    failed = False
+    try:
+        for n in sizes:
+            res = bench_size(n, a, kb, timer)
+            out["sizes"].append(res)
+            failed |= any(v["status"] != "ok" for v in res["variants"])
+            if a.json:  # write after every size so a long run leaves partial numbers
+                a.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    finally:
+        if temp:
+            shutil.rmtree(temp, ignore_errors=True)
+    if a.json:
+        print(f"\nnumbers written to {a.json}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
