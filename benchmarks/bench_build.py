@@ -144,7 +144,7 @@ def bench_size(n: int, a: argparse.Namespace, kb: list[str], timer: str) -> dict
     print(f"\n  {n} notes, {repeat} repeat(s): wall seconds (median/min/max); peak = largest single "
           f"process (max of /usr/bin/time and the sampler; `proc` names the sampled one); tree = "
           f"sampled sum; site sizes from the last run")
-    hdr = (f"  {'variant':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'peak MB':>8} {'proc':>9} "
+    hdr = (f"  {'variant':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'peak MB':>8} {'proc':>15} "
            f"{'tree MB':>8} {'site MB':>8} {'files MB':>8} {'search MB':>9} {'pages':>6} "
            f"{'KB/page':>8} {'html KB':>8}  status")
     print(hdr)
@@ -156,7 +156,7 @@ def bench_size(n: int, a: argparse.Namespace, kb: list[str], timer: str) -> dict
         hkb = "-" if site.get("html_kb_per_page") is None else f"{site['html_kb_per_page']:.1f}"
         mb = lambda k: "-" if k not in site else f"{site[k]:.1f}"  # noqa: E731
         print(f"  {s['name']:<10} {fmt_s(s['median_s']):>9} {fmt_s(s['min_s']):>7} {fmt_s(s['max_s']):>7} "
-              f"{fmt_mb(s['peak_mb']):>8} {(s['largest_proc_name'] or '-')[:9]:>9} "
+              f"{fmt_mb(s['peak_mb']):>8} {(s['largest_proc_name'] or '-')[:15]:>15} "
               f"{fmt_mb(s['tree_rss_mb']):>8} {mb('total_mb'):>8} {mb('attachments_mb'):>8} "
               f"{mb('search_mb'):>9} {site.get('pages', '-'):>6} {kbp:>8} {hkb:>8}  {status}")
 

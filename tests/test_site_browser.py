@@ -8,35 +8,23 @@ Skipped only when ``/usr/bin/chromium`` is missing (``.ci/run`` installs it). Sc
 
 from __future__ import annotations
 
-import functools
 import re
-import http.server
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from browser import ARTIFACTS, launched, open_page, require, served
 from kbtools.load import load_vault
 from kbtools.site import build
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium "
-                "(apt-get install chromium; .ci/run does it)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+sync_api = require()
 expect = sync_api.expect
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "vault"
-ARTIFACTS = ROOT / "tests" / "artifacts"
 PREFIX = "/kb/"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep pytest output clean
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -46,42 +34,20 @@ def site_url(tmp_path_factory):
     vault = tmp / "vault"
     shutil.copytree(SAMPLE, vault)
     build(load_vault(vault, cache=False), tmp / "www" / PREFIX.strip("/"))
-    handler = functools.partial(_Quiet, directory=str(tmp / "www"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(tmp / "www") as root:
+        yield root + PREFIX
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM),
-                               args=["--no-sandbox", "--disable-gpu",
-                                     "--disable-background-networking"])
-        try:
-            yield b
-        finally:
-            b.close()
+    with launched(sync_api) as b:
+        yield b
 
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(color_scheme="light", viewport={"width": 1280, "height": 800})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
-        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    finally:
-        context.close()
-    assert errors == [], f"JavaScript errors: {errors}"
+    with open_page(browser, request.node.name) as pg:
+        yield pg
 
 
 def path_of(url: str) -> str:

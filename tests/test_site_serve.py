@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
+import browser
+
 from kbtools.site.serve import RELOAD_SCRIPT, VERSION_PATH, Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,25 +94,19 @@ def test_reload_script_is_small():
     assert len(RELOAD_SCRIPT) < 400
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
+@pytest.mark.skipif(not browser.CHROMIUM.exists(), reason="needs /usr/bin/chromium")
 @pytest.mark.parametrize("server", ["poll"], indirect=True)
 def test_open_tab_reloads_after_an_edit(server):
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
-        try:
-            page = browser.new_page()
-            page.goto(server.url + PAGE)
-            page.wait_for_timeout(1000)  # the reload script has read the current build number
-            note = server.vault / NOTE
-            note.write_text(note.read_text(encoding="utf-8") + "\nАбзац для живой перезагрузки.\n",
-                            encoding="utf-8")
-            sync_api.expect(page.locator(".note-content")).to_contain_text(
-                "Абзац для живой перезагрузки", timeout=15_000)
-        finally:
-            browser.close()
+    with browser.launched(sync_api) as chromium, \
+            browser.open_page(chromium, "serve-live-reload") as page:
+        page.goto(server.url + PAGE)
+        page.wait_for_timeout(1000)  # the reload script has read the current build number
+        note = server.vault / NOTE
+        note.write_text(note.read_text(encoding="utf-8") + "\nАбзац для живой перезагрузки.\n",
+                        encoding="utf-8")
+        sync_api.expect(page.locator(".note-content")).to_contain_text(
+            "Абзац для живой перезагрузки", timeout=15_000)
 
 
 def test_cli_serve_help():

@@ -8,7 +8,7 @@
                       "path": "Папка/Заметка.md", "line": 3, "column": 5,
                       "end_column": 11, "message": "…", "hint": null}]}
 
-Non-ASCII is written as is (UTF-8), not ``\\uXXXX``-escaped. Each diagnostic takes one line:
+Non-ASCII is written as is (UTF-8), not as ``\\u`` escapes. Each diagnostic takes one line:
 readable, diff-friendly, and written by the C encoder (an indented dump of 12,000 findings goes
 through the pure-Python encoder and takes 0.4 s).
 """
