@@ -13,14 +13,16 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+from datetime import date
 from html import unescape
 from pathlib import Path
 
 import pytest
 
 from kbtools.config import find_config
-from kbtools.crm.schemas import CHANNELS, PARTNERSHIP_TYPES
-from kbtools.crm.site import sparkline
+from kbtools import load_vault as load_kb_vault
+from kbtools.crm.schemas import CHANNELS, PARTNERSHIP_TYPES, QUANTITIES, SCHEMAS
+from kbtools.crm.site import amount, sparkline
 from kbtools.frontmatter import read_frontmatter
 from kbtools.load import load_vault
 from kbtools.site import build
@@ -197,7 +199,120 @@ def test_sparkline_scales_scores():
     assert "<polyline" not in single and single.count("<circle") == 1
 
 
+def ru(value: float, unit: str = "") -> str:
+    """Russian number format, written out independently of the code under test."""
+    whole, _, frac = f"{value:.2f}".partition(".")
+    frac = frac.rstrip("0")
+    groups = []
+    while len(whole) > 3:
+        whole, tail = whole[:-3], whole[-3:]
+        groups.insert(0, tail)
+    text = "\u00a0".join([whole, *groups]) + ("," + frac if frac else "")
+    return f"{text}\u00a0{unit}" if unit else text
+
+
+def reviews_by_partner() -> dict[str, list[dict]]:
+    """Partner name → its review notes' frontmatter, newest first (read with load_vault)."""
+    vault = load_kb_vault(SAMPLE, cache=False)
+    out: dict[str, list[dict]] = {}
+    for note in vault.notes.values():
+        if note.properties.get("type") == "review":
+            out.setdefault(note.properties["partner"].strip("[]"), []).append(note.properties)
+    for own in out.values():
+        own.sort(key=lambda fm: str(fm["date"]), reverse=True)
+    return out
+
+
+def test_quantities_aggregate_as_the_schema_says():
+    review = SCHEMAS["review"]
+    assert [f.key for f in QUANTITIES] == ["financial_return", "revenue_growth",
+                                           "cost_reduction", "market_expansion", "innovations"]
+    assert {f.key: f.aggregate for f in QUANTITIES} == {
+        "financial_return": "sum", "revenue_growth": "mean", "cost_reduction": "mean",
+        "market_expansion": "sum", "innovations": "sum"}  # roubles and counts add up, % do not
+    for f in QUANTITIES:
+        assert f is review.field(f.key) and f.kind in ("number", "count")
+        assert (f.aggregate == "mean") == (f.unit == "%")
+    assert review.field("financial_return").unit == "₽" and review.field("innovations").unit == ""
+
+
+def test_amount_formats_numbers_the_russian_way():
+    assert amount(1200000, "₽") == "1\u00a0200\u00a0000\u00a0₽"
+    assert amount(12, "%") == "12\u00a0%" and amount(11.5, "%") == "11,5\u00a0%"
+    assert amount(999) == "999" and amount(-2500.25, "₽") == "-2\u00a0500,25\u00a0₽"
+    assert amount(1200000, "₽", lang="en") == "1,200,000\u00a0₽" and amount(12, "%", "en") == "12%"
+
+
+def test_dashboard_quantitative_results(sample):
+    html = dashboard(sample)
+    block = section(html, "quantitative-results")
+    assert "<h2" in block and "Количественные результаты" in block
+    latest = [own[0] for own in reviews_by_partner().values()]
+    assert len(latest) >= 2  # Заречье's latest review counts, not its older one
+    for f in QUANTITIES:
+        values = [fm[f.key] for fm in latest if isinstance(fm.get(f.key), (int, float))]
+        expected = sum(values) if f.aggregate == "sum" else sum(values) / len(values)
+        row = re.search(rf'<tr data-metric="{f.key}" data-aggregate="{f.aggregate}">.*?</tr>',
+                        block).group(0)
+        assert f"<th scope=\"row\">{f.label}</th>" in row
+        assert f"<td>{'Сумма' if f.aggregate == 'sum' else 'Среднее'}</td>" in row
+        shown = ru(round(expected, 1 if f.aggregate == "mean" else 2), f.unit)
+        assert f'<span class="quantity">{shown}</span>' in row, (f.key, shown, row)
+        assert row.endswith(f'<td class="num">{len(values)}</td></tr>')
+    # the sums and means of the sample, spelled out once as a sanity check of the helper
+    assert ru(7350000, "₽") in block and ru(11.5, "%") in block
+
+
+def test_dashboard_financial_return_trend(sample):
+    html = dashboard(sample)
+    own = reviews_by_partner()["ООО «Агрокомплекс Заречье»"][::-1]  # oldest first
+    card = re.search(r"Агрокомплекс Заречье.*?</li>", html, re.S).group(0)
+    svgs = re.findall(r"<svg .*?</svg>", card, re.S)
+    assert len(svgs) == 2 and 'class="sparkline"' in svgs[0]  # the score trend stays first
+    money = svgs[1]
+    assert 'class="sparkline-return"' in money and 'role="img"' in money
+    months = {1: "января", 10: "октября", 11: "ноября"}
+    values = "; ".join(f"{d.day} {months[d.month]} {d.year} — {ru(fm['financial_return'], '₽')}"
+                       for fm in own if (d := date.fromisoformat(str(fm["date"]))))
+    label = f"Финансовая отдача по оценкам: {values}"
+    assert f'aria-label="{label}"' in money and f">{label}</title>" in money
+    assert money.count("<circle") == len(own) and "<polyline" in money
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # every chart has its own title id
+    book = re.search(r"Книжный мост.*?</li>", html, re.S).group(0)
+    assert "<svg" not in book and "оценок пока нет" in book
+
+
+def test_sparkline_scales_any_range():
+    svg = sparkline([("a", 0.0, "0"), ("b", 200.0, "200")], "r", "t", width=110, height=30,
+                    low=0, high=200, cls="sparkline-return")
+    assert 'points="5.0,25.0 105.0,5.0"' in svg and 'class="sparkline-return"' in svg
+
+
 # -- partner pages ----------------------------------------------------------------------------
+def test_partner_reviews_table_shows_quantitative_metrics(sample):
+    reviews = reviews_by_partner()
+    for partner in notes_of("partner"):
+        page = sample / "Партнёры" / re.sub(r"[\s«»]+", "-", partner.stem).strip("-") / "index.html"
+        html = page.read_text(encoding="utf-8")
+        own = reviews.get(partner.stem, [])
+        if not own:
+            assert "crm-reviews" not in html
+            continue
+        table = section(html, "crm-reviews").split("<table>", 1)[1]
+        head = re.findall(r'<th scope="col">([^<]+)</th>', table)
+        assert head[2:2 + len(QUANTITIES)] == [f.label for f in QUANTITIES]
+        rows = re.findall(r"<tr><td>.*?</tr>", table, re.S)
+        assert len(rows) == len(own)
+        for row, fm in zip(rows, own):  # newest first, like the notes
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+            assert f'datetime="{fm["date"]}"' in cells[0]
+            expected = [ru(fm[f.key], f.unit) if isinstance(fm.get(f.key), (int, float)) else "—"
+                        for f in QUANTITIES]
+            assert cells[2:2 + len(QUANTITIES)] == expected, partner.stem
+
+
+
 def test_each_partner_page_lists_its_interactions_newest_first(sample):
     interactions = notes_of("interaction")
     for partner in notes_of("partner"):

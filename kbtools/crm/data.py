@@ -4,11 +4,13 @@ reviews) that link them through their ``partner`` property."""
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
 
 from ..model import Note
 from ..vault import Vault
-from .schemas import METRIC_MAX, METRIC_MIN, METRICS, parse_date, schema_of
+from .schemas import (METRIC_MAX, METRIC_MIN, METRICS, QUANTITIES, Field, parse_date, schema_of,
+                      valid)
 
 
 @dataclass
@@ -62,6 +64,24 @@ class Partner:
         source = self.latest_review.properties if self.latest_review else self.note.properties
         return {key: metric(source.get(key)) for key in METRICS}
 
+    @property
+    def quantities(self) -> dict[str, int | float | None]:
+        """The quantitative metrics (financial return, growth, …) of the latest review; ``None``
+        where it has no valid value, everywhere when the partner has no review."""
+        source = self.latest_review.properties if self.latest_review else {}
+        return {f.key: quantity(f, source.get(f.key)) for f in QUANTITIES}
+
+    def quantity_trend(self, key: str) -> list[tuple[datetime.date, int | float]]:
+        """``(date, value)`` of each dated review with a valid ``key`` quantity, oldest first."""
+        f = next(f for f in QUANTITIES if f.key == key)
+        out = []
+        for review in reversed(self.reviews):
+            when = parse_date(review.properties.get("date"))
+            value = quantity(f, review.properties.get(key))
+            if when is not None and value is not None:
+                out.append((when, value))
+        return out
+
     def trend(self) -> list[tuple[datetime.date, dict[str, int | None]]]:
         """Each dated review, oldest first: ``(date, {metric: score or None})``."""
         out = []
@@ -76,6 +96,13 @@ def metric(value: object) -> int | None:
     """A valid 1–5 score, else ``None``."""
     return value if isinstance(value, int) and not isinstance(value, bool) and \
         METRIC_MIN <= value <= METRIC_MAX else None
+
+
+def quantity(f: Field, value: object) -> int | float | None:
+    """A valid value of the quantitative metric ``f``, else ``None``."""
+    if not valid(f, value) or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return value  # type: ignore[return-value]
 
 
 def review_due(note: Note) -> datetime.date | None:

@@ -65,6 +65,9 @@ METRICS = {
 }
 """The qualitative metrics of «Измерение эффективности партнерств», scored 1–5."""
 METRIC_MIN, METRIC_MAX = 1, 5
+UNITS = ("₽", "%")
+"""Units a field label may end with after a comma: ``"Финансовая отдача, ₽"``."""
+AGGREGATES = ("sum", "mean")
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STEP = re.compile(r"^\[(?P<done>[ xX])\]\s+(?P<due>\S+)\s+(?P<task>\S.*)$")
@@ -91,6 +94,15 @@ class Field:
     ask: bool = False
     """``kb new`` asks for it on a terminal when it was not given with ``--set``."""
     help: str = ""
+    aggregate: str | None = None
+    """Quantitative review metrics: how the dashboard combines the partners' latest reviews,
+    ``"sum"`` (roubles, counts: additive) or ``"mean"`` (percentages); ``None``: not shown."""
+
+    @property
+    def unit(self) -> str:
+        """The unit the label ends with (``"Рост доходов, %"`` → ``"%"``), else ``""``."""
+        head, sep, tail = self.label.rpartition(", ")
+        return tail if sep and tail in UNITS else ""
 
     def describe(self) -> str:
         if self.kind == "enum":
@@ -164,16 +176,21 @@ SCHEMAS: dict[str, Schema] = {s.name: s for s in (
         _PARTNER_LINK,
         Field("date", "Дата", "date", required=True, default="today"),
         Field("period", "Период", "text", ask=True),
-        Field("financial_return", "Финансовая отдача, ₽", "number"),
-        Field("revenue_growth", "Рост доходов, %", "number"),
-        Field("cost_reduction", "Снижение затрат, %", "number"),
-        Field("market_expansion", "Новые рынки и регионы", "count"),
-        Field("innovations", "Инновации", "count"),
+        # quantitative metrics; ``aggregate`` says how the dashboard totals them
+        Field("financial_return", "Финансовая отдача, ₽", "number", aggregate="sum"),
+        Field("revenue_growth", "Рост доходов, %", "number", aggregate="mean"),
+        Field("cost_reduction", "Снижение затрат, %", "number", aggregate="mean"),
+        Field("market_expansion", "Новые рынки и регионы", "count", aggregate="sum"),
+        Field("innovations", "Инновации", "count", aggregate="sum"),
         *_metrics(required=True, ask=True),
         Field("next_review", "Следующая оценка", "date", default="today+review"),
         Field("tags", "Теги", "list", default=["crm/review"]),
     ), record=True),
 )}
+
+
+QUANTITIES: tuple[Field, ...] = tuple(f for f in SCHEMAS["review"].fields if f.aggregate)
+"""The quantitative metrics of a review (financial return, growth, …), in schema order."""
 
 
 def schema_of(properties: dict[str, Any]) -> Schema | None:
@@ -236,6 +253,11 @@ def validate(schema: Schema, properties: dict[str, Any]) -> Iterator[Issue]:
                             f"add '{f.key}: …' to the frontmatter ({f.describe()})")
             continue
         yield from _validate_value(f, value)
+
+
+def valid(f: Field, value: Any) -> bool:
+    """Whether a present value is a valid value of ``f``."""
+    return not empty(value) and next(_validate_value(f, value), None) is None
 
 
 def _validate_value(f: Field, value: Any) -> Iterator[Issue]:

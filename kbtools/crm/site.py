@@ -8,7 +8,9 @@ threshold of ``[crm] stale_days`` — the same rules as ``kb check`` (KB019, KB0
 :data:`kbtools.site.emit.EMITTERS` and :func:`partner_page` a page extra in
 :data:`kbtools.site.emit.PAGE_EXTRAS`. Templates: ``partners.html`` (the dashboard) and
 ``_partner.html`` (the block), UI strings through the site's i18n layer (:data:`RU`); stage, type,
-channel and metric names are the schemas' Russian labels. Charts are inline SVG drawn here, no
+channel and metric names are the schemas' Russian labels. Quantitative review metrics (financial
+return, growth, …) are shown with the unit of their label in Russian number format and totalled
+on the dashboard as their schema field's ``aggregate`` says (sum or mean). Charts are inline SVG drawn here, no
 JavaScript, each with a ``<title>`` and ``aria-label`` that say its numbers.
 """
 
@@ -23,9 +25,9 @@ from markupsafe import Markup, escape
 from ..site.i18n import CATALOGUES
 from ..site.pages import href, plain, relative
 from . import today as crm_today
-from .data import Partner, collect, metric, review_due
+from .data import Partner, collect, metric, quantity, review_due
 from .schemas import (AGREEMENT_STATUSES, CHANNELS, METRIC_MAX, METRIC_MIN, METRICS,
-                      PARTNERSHIP_TYPES, STAGES, parse_date)
+                      PARTNERSHIP_TYPES, QUANTITIES, STAGES, Field, parse_date)
 
 if TYPE_CHECKING:
     from ..site.build import Site
@@ -63,6 +65,16 @@ RU: dict[str, str | tuple[str, str, str]] = {
     "no reviews yet": "оценок пока нет",
     "Mean score (1–5) by review: %(values)s":
         "Средний балл качественных метрик (1–5) по оценкам: %(values)s",
+    "Quantitative results": "Количественные результаты",
+    "From each partner's latest review: totals for roubles and counts, averages for percentages.":
+        "По последней оценке каждого партнера: сумма для рублей и количеств, среднее для "
+        "процентов.",
+    "How": "Расчет",
+    "Value": "Значение",
+    "Total": "Сумма",
+    "Partners with data": "Партнеров с данными",
+    "no data": "нет данных",
+    "Financial return by review: %(values)s": "Финансовая отдача по оценкам: %(values)s",
     "Partner": "Партнер",
     "Due": "Срок",
     "Days overdue": "Дней просрочки",
@@ -136,6 +148,28 @@ def _number(site: "Site", value: float) -> str:
     return text.replace(".", ",") if site.cfg.lang == "ru" else text
 
 
+NBSP = "\u00a0"
+
+
+def amount(value: float, unit: str = "", lang: str = "ru", digits: int = 2) -> str:
+    """A quantity as people read it: at most ``digits`` decimals, thousands grouped and the
+    unit after a space — Russian ``1 250 000 ₽``, ``12,5 %`` (no-break spaces, decimal comma),
+    English ``1,250,000 ₽``, ``12.5%``."""
+    text = f"{round(value, digits):,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    if lang == "ru":
+        text = text.replace(",", NBSP).replace(".", ",")
+        return f"{text}{NBSP}{unit}" if unit else text
+    return f"{text}{unit}" if unit == "%" else f"{text}{NBSP}{unit}" if unit else text
+
+
+def _amount(site: "Site", f: Field, value: float | None, digits: int = 2) -> str | None:
+    return amount(value, f.unit, site.cfg.lang, digits) if value is not None else None
+
+
 def _day(site: "Site", when: datetime.date | None) -> dict[str, str] | None:
     return {"text": site.tr.date(when), "iso": when.isoformat()} if when else None
 
@@ -146,22 +180,23 @@ def _mean(scores: dict[str, int | None]) -> float | None:
 
 
 def sparkline(points: list[tuple[str, float, str]], label: str, ident: str,
-              width: int = 132, height: int = 36) -> Markup:
-    """A small line chart of 1–5 scores, oldest left: inline SVG with ``<title>`` and
-    ``aria-label`` (``label``, which should say the numbers); ``points`` are (x label, value,
-    value as shown)."""
+              width: int = 132, height: int = 36, low: float = METRIC_MIN,
+              high: float = METRIC_MAX, cls: str = "sparkline") -> Markup:
+    """A small line chart, oldest left, of 1–5 scores (or of values from ``low`` to ``high``):
+    inline SVG with ``<title>`` and ``aria-label`` (``label``, which should say the numbers);
+    ``points`` are (x label, value, value as shown)."""
     pad = 5
-    span = METRIC_MAX - METRIC_MIN
+    span = (high - low) or 1
 
     def xy(i: int, value: float) -> tuple[float, float]:
         x = pad + (width - 2 * pad) * (i / (len(points) - 1) if len(points) > 1 else 0.5)
-        y = pad + (height - 2 * pad) * (METRIC_MAX - value) / span
+        y = pad + (height - 2 * pad) * (high - value) / span
         return round(x, 1), round(y, 1)
     coords = [xy(i, v) for i, (_, v, _) in enumerate(points)]
-    parts = [f'<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
+    parts = [f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
              f'{height}" width="{width}" height="{height}" role="img" aria-labelledby="{ident}" '
              f'aria-label="{escape(label)}"><title id="{ident}">{escape(label)}</title>']
-    for level in (METRIC_MIN, METRIC_MAX):  # the 1 and 5 guides
+    for level in (low, high):  # the guides: 1 and 5 for scores
         y = xy(0, level)[1]
         parts.append(f'<line class="guide" x1="{pad}" y1="{y}" x2="{width - pad}" y2="{y}"/>')
     if len(coords) > 1:
@@ -184,6 +219,22 @@ def _trend(site: "Site", p: Partner, ident: str) -> Markup | None:
     return sparkline(points, label, ident)
 
 
+RETURN = next(f for f in QUANTITIES if f.key == "financial_return")
+
+
+def _return_trend(site: "Site", p: Partner, ident: str) -> Markup | None:
+    """The financial return of each review, from 0 (or the lowest loss) to the highest."""
+    values = p.quantity_trend(RETURN.key)
+    if not values:
+        return None
+    points = [(site.tr.date(when), float(v), _amount(site, RETURN, v) or "") for when, v in values]
+    label = site.tr.gettext("Financial return by review: %(values)s") % {
+        "values": "; ".join(f"{when} — {shown}" for when, _, shown in points)}
+    low = min(0.0, *(v for _, v, _ in points))
+    high = max(0.0, *(v for _, v, _ in points))
+    return sparkline(points, label, ident, low=low, high=high, cls="sparkline-return")
+
+
 def _card(site: "Site", state: CrmSite, path: str, p: Partner, page: str, n: int) -> dict[str, Any]:
     props = p.note.properties
     kind = props.get("partnership_type")
@@ -200,6 +251,7 @@ def _card(site: "Site", state: CrmSite, path: str, p: Partner, page: str, n: int
         "last_interaction": _day(site, p.last_interaction),
         "interactions": len(p.interactions),
         "trend": _trend(site, p, f"trend-{n}"),
+        "return_trend": _return_trend(site, p, f"return-{n}"),
     }
 
 
@@ -245,9 +297,21 @@ def dashboard(site: "Site", state: CrmSite) -> dict[str, Any]:
         averages.append({"key": key, "label": label, "count": len(values),
                          "mean": _number(site, mean) if mean is not None else None,
                          "share": round(100 * mean / METRIC_MAX) if mean is not None else 0})
+    quantities = []
+    for f in QUANTITIES:  # summed or averaged as the schema says (Field.aggregate)
+        values = [v for p in state.partners.values() if (v := p.quantities[f.key]) is not None]
+        if not values:
+            value = None
+        elif f.aggregate == "sum":
+            value = sum(values)
+        else:
+            value = sum(values) / len(values)
+        quantities.append({"key": f.key, "label": f.label, "aggregate": f.aggregate,
+                           "count": len(values),
+                           "value": _amount(site, f, value, 2 if f.aggregate == "sum" else 1)})
     return {"today": _day(site, state.today), "total": total, "funnel": funnel,
             "unstaged": unstaged, "overdue": overdue, "stale": stale,
-            "stale_days": state.stale_days, "averages": averages,
+            "stale_days": state.stale_days, "averages": averages, "quantities": quantities,
             "cards": [cards[path] for path, _ in order]}
 
 
@@ -308,10 +372,11 @@ def partner_page(site: "Site", path: str, url: str) -> str:
             "title": site.plan.notes[note.path].title, "href": link(note.path),
             "date": _day(site, parse_date(props.get("date"))),
             "period": str(props["period"]) if isinstance(props.get("period"), (str, int)) else None,
+            "quantities": [_amount(site, f, quantity(f, props.get(f.key))) for f in QUANTITIES],
             "scores": [scores[k] for k in METRICS],
             "mean": _number(site, mean) if mean is not None else None})
     template = site.templates.get_template("_partner.html")
     return template.render(
         url=lambda target: href(relative(url, target)), page_url=url, dashboard=state.url,
         interactions=interactions, agreements=agreements, reviews=reviews,
-        metrics=list(METRICS.values()), trend=_trend(site, p, "trend-partner"))
+        metrics=list(METRICS.values()), quantities=[f.label for f in QUANTITIES], trend=_trend(site, p, "trend-partner"))
