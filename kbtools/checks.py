@@ -218,7 +218,7 @@ def check_aliases(vault: Vault) -> Iterator[Diagnostic]:
         others = [p for p in named if p not in {n.path for n in notes}]
         for note in notes:
             alias = next(a for a in note.aliases if fold(a) == key)
-            line = _property_line(note, alias)
+            line = note.property_lines.get("aliases", 1)
             if len(notes) > 1:
                 rest = ", ".join(n.path for n in notes if n is not note)
                 yield diagnostic("KB008", note.path, line, 1,
@@ -227,11 +227,6 @@ def check_aliases(vault: Vault) -> Iterator[Diagnostic]:
                 yield diagnostic("KB008", note.path, line, 1,
                                  f"alias «{alias}» is the name of another note ({others[0]}); "
                                  "[[…]] always means that note")
-
-
-def _property_line(note: Note, value: str) -> int:
-    """Best-effort line of a frontmatter value (the aliases key when unknown)."""
-    return 2 if note.body_line > 1 else 1
 
 
 @emits("KB010")
