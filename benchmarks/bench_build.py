@@ -35,14 +35,14 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_check import (  # noqa: E402
-    DEFAULT_GEN, GNU_TIME, Result, ensure_vault, fmt_mb, fmt_s, fresh_copy, kb_command, timed_run,
+    DEFAULT_GEN, Result, choose_timer, ensure_vault, fmt_mb, fmt_s, fresh_copy, kb_command,
+    prepare_workdir, timed_run,
 )
 
 TARGET_SIZE = 10000
@@ -222,22 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     if not a.gen.is_file():
         ap.error(f"generator not found: {a.gen} (use --gen PATH)")
 
-    timer = a.timer
-    if timer == "auto":
-        timer = "python"
-        if os.access(GNU_TIME, os.X_OK):
-            probe = subprocess.run([GNU_TIME, "-f", "%e %M", "true"], capture_output=True, text=True)
-            if probe.returncode == 0:
-                timer = "time"
-    elif timer == "time" and not os.access(GNU_TIME, os.X_OK):
-        ap.error(f"{GNU_TIME} not found (Debian package `time`); use --timer python")
-
-    temp = None
-    if a.workdir is None:
-        temp = tempfile.mkdtemp(prefix="kb-bench-")
-        a.workdir = Path(temp)
-    a.workdir = a.workdir.resolve()
-    a.workdir.mkdir(parents=True, exist_ok=True)
+    timer = choose_timer(a.timer, ap)
+    temp, a.workdir = prepare_workdir(a.workdir)
 
     kb = kb_command(a.kb)
     kb_version = subprocess.run([*kb, "--version"], capture_output=True, text=True).stdout.strip()

@@ -425,6 +425,30 @@ def kb_command(spec: str | None) -> list[str]:
     return [sys.executable, "-c", "import sys; from kbtools.cli import main; sys.exit(main())"]
 
 
+def choose_timer(wanted: str, ap: argparse.ArgumentParser) -> str:
+    """``time`` (GNU /usr/bin/time, peak RSS from the kernel) when usable, else ``python``."""
+    if wanted == "auto":
+        if os.access(GNU_TIME, os.X_OK):
+            probe = subprocess.run([GNU_TIME, "-f", "%e %M", "true"], capture_output=True, text=True)
+            if probe.returncode == 0:
+                return "time"
+        return "python"
+    if wanted == "time" and not os.access(GNU_TIME, os.X_OK):
+        ap.error(f"{GNU_TIME} not found (Debian package `time`); use --timer python")
+    return wanted
+
+
+def prepare_workdir(workdir: Path | None) -> tuple[str | None, Path]:
+    """(temporary folder to remove afterwards or None, the resolved existing work folder)."""
+    temp = None
+    if workdir is None:
+        temp = tempfile.mkdtemp(prefix="kb-bench-")
+        workdir = Path(temp)
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    return temp, workdir
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -460,22 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     if not a.gen.is_file():
         ap.error(f"generator not found: {a.gen} (use --gen PATH)")
 
-    timer = a.timer
-    if timer == "auto":
-        timer = "python"
-        if os.access(GNU_TIME, os.X_OK):
-            probe = subprocess.run([GNU_TIME, "-f", "%e %M", "true"], capture_output=True, text=True)
-            if probe.returncode == 0:
-                timer = "time"
-    elif timer == "time" and not os.access(GNU_TIME, os.X_OK):
-        ap.error(f"{GNU_TIME} not found (Debian package `time`); use --timer python")
-
-    temp = None
-    if a.workdir is None:
-        temp = tempfile.mkdtemp(prefix="kb-bench-")
-        a.workdir = Path(temp)
-    a.workdir = a.workdir.resolve()
-    a.workdir.mkdir(parents=True, exist_ok=True)
+    timer = choose_timer(a.timer, ap)
+    temp, a.workdir = prepare_workdir(a.workdir)
 
     kb = kb_command(a.kb)
     kb_version = subprocess.run([*kb, "--version"], capture_output=True, text=True).stdout.strip()
