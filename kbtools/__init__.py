@@ -13,8 +13,11 @@ syntax              :mod:`kbtools.syntax` (the one markdown-it-py parser with Ob
 3 resolve           :mod:`kbtools.resolve` (Obsidian's link resolution; docs/resolution.md)
 4 graph             :mod:`kbtools.graph` (networkx graph, backlinks, orphans, export)
 5 check             :mod:`kbtools.checks` (rule functions), :mod:`kbtools.rules` (rule table),
-                    :mod:`kbtools.diagnostics` (Diagnostic, Severity, exit code)
-  report            :mod:`kbtools.report` (text, json, github, sarif, junit)
+                    :mod:`kbtools.diagnostics` (Diagnostic, Severity, Tally, exit code)
+  incremental       :mod:`kbtools.incremental` (kb check: re-check only changed notes),
+                    :mod:`kbtools.check_state` (what it remembers: state + journal)
+  report            :mod:`kbtools.report` (text, json, github, sarif, junit;
+                    :mod:`kbtools.report.pieces`: per-file pieces a warm run reuses)
   stats             :mod:`kbtools.stats`
 6 publish           :mod:`kbtools.site` (kb build: pages, render, sanitize, emit, build;
                     graphs, search (pagefind); kb serve: serve)

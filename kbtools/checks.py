@@ -85,21 +85,20 @@ class _Suggester:
         if not queries:
             return {}
         from rapidfuzz import fuzz, process, utils
-        if len(queries) <= 20:  # a few: matching each against the raw names is quicker
-            names = self._names()
-            out = {}
-            for q in queries:
-                best = process.extractOne(_query_name(q), names.keys(), scorer=fuzz.ratio,
-                                          processor=utils.default_process, score_cutoff=75)
-                if best:
-                    out[q] = names[best[0]]
-            return out
         choices = self._names()
         names = list(choices)
+        processed = [utils.default_process(n) for n in names]
         keys = [utils.default_process(_query_name(q)) for q in queries]
-        scores = process.cdist(keys, [utils.default_process(n) for n in names], scorer=fuzz.ratio,
-                               score_cutoff=75, dtype="uint8", workers=-1)
         out = {}
+        if len(queries) <= 50:  # a few: one scan each (cdist would load numpy, ~0.1 s)
+            for query, key in zip(queries, keys):
+                best = process.extractOne(key, processed, scorer=fuzz.ratio, processor=None,
+                                          score_cutoff=75)
+                if best:
+                    out[query] = choices[names[best[2]]]
+            return out
+        scores = process.cdist(keys, processed, scorer=fuzz.ratio, score_cutoff=75,
+                               dtype="uint8", workers=-1)
         for query, row in zip(queries, scores):
             best = int(row.argmax())
             if row[best]:
@@ -107,20 +106,16 @@ class _Suggester:
         return out
 
     def _names(self) -> dict[str, str]:
-        """Every note name, alias and attachment name → the name to suggest.
+        """Every note name, alias and attachment name → the name to suggest (in path order,
+        so ties go to the same name every run).
 
         Read from the index (never the notes), so a partial vault costs nothing here.
         """
         index = self.vault.index
-        name = {}
-        for key, paths in sorted(index.note_names.items()):
-            for path in paths:
-                name[path] = path.rsplit("/", 1)[-1][:-3]
-        choices: dict[str, str] = {}
-        for path in sorted(name):
-            choices.setdefault(name[path], name[path])
-        for key, owners in sorted(index.aliases.items()):
-            choices.setdefault(key, name[owners[0]])
+        paths = sorted([p for paths in index.note_paths.values() for p in paths])
+        choices = {name: name for name in dict.fromkeys([p.rpartition("/")[2][:-3] for p in paths])}
+        for key in sorted(index.aliases):
+            choices.setdefault(key, index.aliases[key][0].rpartition("/")[2][:-3])
         for att in self.vault.attachments:
             choices.setdefault(att.name, att.name)
         return choices

@@ -106,9 +106,8 @@ def check_cmd(vault: Path, fmt: str, output: Path | None, strict: bool, severiti
               config_file: Path | None, cache: bool | None, jobs: int | None,
               today: str | None) -> None:
     """Check links, headings, blocks, embeds and frontmatter of VAULT (default: .)."""
-    from .diagnostics import exit_code
     from .incremental import check_vault
-    from .report import render, step_summary
+    from .report import Report, step_summary
     from .rules import lookup
 
     severity = {}
@@ -126,21 +125,23 @@ def check_cmd(vault: Path, fmt: str, output: Path | None, strict: bool, severiti
     config = config.merged(severity=severity or None, resolve_aliases=resolve_aliases,
                            ignore=config.ignore + ignores if ignores else None)
     config = _with_today(config, today)
-    diagnostics, files = check_vault(vault, config, cache=config.cache if cache is None else cache,
-                                     jobs=jobs)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     base = _display_base(vault, os.environ.get("GITHUB_WORKSPACE") if fmt in ("github", "sarif") else None)
-    text = render(diagnostics, fmt, files_checked=files, color=use_color, tool_version=__version__,
-                  base=base)
+    report = Report(fmt, use_color, base, __version__)
+    result = check_vault(vault, config, cache=config.cache if cache is None else cache,
+                         jobs=jobs, report=report)
+    text = result.report or ""
     if output is not None:
-        output.write_text(text + "\n", encoding="utf-8")
+        with output.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.write("\n")
     else:
         click.echo(text)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_file:
         with open(summary_file, "a", encoding="utf-8") as fh:
-            fh.write(step_summary(diagnostics, files, base=base))
-    sys.exit(exit_code(diagnostics, strict=strict))
+            fh.write(step_summary(result.diagnostics, result.files_checked, base=base))
+    sys.exit(result.tally.exit_code(strict=strict))
 
 
 def _display_base(vault: Path, workspace: str | None) -> str:

@@ -219,6 +219,8 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 def matcher(patterns: tuple[str, ...] | list[str]):
     """A predicate ``path -> bool`` for a list of globs."""
     regexes = [glob_regex(p.strip("/")) for p in patterns if p.strip("/")]
+    if not regexes:
+        return lambda path: False
     return lambda path: any(r.fullmatch(path) for r in regexes)
 
 

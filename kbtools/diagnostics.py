@@ -74,3 +74,31 @@ def counts(diagnostics: Iterable[Diagnostic]) -> dict[Severity, int]:
     for d in diagnostics:
         out[d.severity] = out.get(d.severity, 0) + 1
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What a report's summary needs of a set of findings, without the findings themselves."""
+
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    files: int = 0
+    """How many files have at least one finding."""
+
+    @classmethod
+    def of(cls, diagnostics: Iterable[Diagnostic]) -> "Tally":
+        diagnostics = list(diagnostics)
+        n = counts(diagnostics)
+        return cls(n[Severity.ERROR], n[Severity.WARNING], n[Severity.INFO],
+                   len({d.path for d in diagnostics}))
+
+    @property
+    def counts(self) -> dict[Severity, int]:
+        """As :func:`counts` gives them."""
+        return {Severity.ERROR: self.errors, Severity.WARNING: self.warnings,
+                Severity.INFO: self.infos}
+
+    def exit_code(self, strict: bool = False) -> int:
+        """As :func:`exit_code` gives it."""
+        return 1 if self.errors or (strict and self.warnings) else 0

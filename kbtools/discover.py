@@ -57,7 +57,9 @@ def discover(root: Path, ignore: tuple[str, ...] = ()) -> Discovery:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            path = unicodedata.normalize("NFC", f"{rel}/{entry.name}" if rel else entry.name)
+            path = f"{rel}/{entry.name}" if rel else entry.name
+            if not path.isascii():
+                path = unicodedata.normalize("NFC", path)
             if ignored(path):
                 continue
             try:

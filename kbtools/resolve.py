@@ -160,6 +160,21 @@ def build_index_from(entries: Iterable[tuple[str, tuple[str, ...]]], notes: Mapp
     return index
 
 
+def index_tables(index: Index) -> tuple:
+    """The index's lookup tables as plain data (for a cache; see :func:`index_from_tables`)."""
+    return (tuple(sorted(index.files)), index.note_paths, index.file_paths, index.note_names,
+            index.file_names, index.aliases)
+
+
+def index_from_tables(tables: tuple, notes: Mapping[str, Note], tie_break: str = "fewest-folders",
+                      resolve_aliases: bool = False) -> Index:
+    """The index :func:`index_tables` was taken from, over ``notes`` (read only for the
+    targets of links that are resolved), without :attr:`Index.simple`."""
+    files, note_paths, file_paths, note_names, file_names, aliases = tables
+    return Index(notes, frozenset(files), note_paths, file_paths, note_names, file_names, aliases,
+                 tie_break, resolve_aliases)
+
+
 def _fill_simple(index: Index) -> None:
     """Every exact path and every unique name → its resolution (see :attr:`Index.simple`)."""
     simple = index.simple

@@ -19,9 +19,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-
 from .model import Block, Comment, Heading, Link, Problem, Tag
-from .syntax import markdown
 from .syntax.tags import TAG_BODY, _ALL_DIGITS
 from .syntax.wikilinks import split_linktext
 
@@ -651,12 +649,16 @@ class _InlineScanner:
             pos += 1
         if pos >= limit:
             return None, False
+        # markdown-it's own functions; building the parser itself (markdown()) would cost more
+        # than the whole scan (``MarkdownIt.normalizeLink``/``validateLink`` just call these,
+        # and test_scan_differential checks the shared parser does not override them)
+        from markdown_it.common.normalize_url import normalizeLink, validateLink
         from markdown_it.helpers import parseLinkDestination, parseLinkTitle
         href = ""
         res = parseLinkDestination(src, pos, limit)
         if res.ok:
-            href = markdown().normalizeLink(res.str)
-            if markdown().validateLink(href):
+            href = normalizeLink(res.str)
+            if validateLink(href):
                 pos = res.pos
             else:
                 href = ""

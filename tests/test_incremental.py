@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+import kbtools.check_state as check_state
 import kbtools.incremental as incremental
 from kbtools import Config, check, load_vault
+from kbtools.diagnostics import Tally
 from kbtools.incremental import check_vault
+from kbtools.report import Report
 
 HERE = Path(__file__).resolve().parent
 GEN = HERE.parent.parent / "shared" / "bench" / "gen_vault.py"
@@ -55,9 +58,11 @@ def notes(root: Path) -> list[Path]:
 
 
 def test_unchanged_vault_reuses_everything(vault, full_runs):
-    first, files = check_vault(vault, Config())
+    _r = check_vault(vault, Config())
+    first, files = _r.diagnostics, _r.files_checked
     assert full_runs == [1] and first == from_scratch(vault)
-    again, files_again = check_vault(vault, Config())
+    _r = check_vault(vault, Config())
+    again, files_again = _r.diagnostics, _r.files_checked
     assert full_runs == [1], "an unchanged vault must not be loaded again"
     assert again == first and files_again == files
 
@@ -73,7 +78,7 @@ def test_edited_note_is_rechecked_alone(vault, full_runs, change):
     files = notes(vault)
     target, other = files[5 % len(files)], files[9 % len(files)]
     edit(target, change.format(other=other.stem))
-    got, _ = check_vault(vault, Config())
+    got = check_vault(vault, Config()).diagnostics
     assert full_runs == [1], "an edit that leaves names, headings and ids alone is incremental"
     assert got == from_scratch(vault)
 
@@ -96,7 +101,7 @@ def test_changes_others_can_see_fall_back_to_full(vault, full_runs, what):
         edit(target, "---\ntags: [unclosed\n---\n" + target.read_text("utf-8"), append=False)
     elif what == "config":
         config = Config(severity={"KB005": incremental.Severity.ERROR})
-    got, _ = check_vault(vault, config)
+    got = check_vault(vault, config).diagnostics
     assert got == from_scratch(vault, config)
     if what != "bad-yaml":  # bad YAML drops the note's aliases: that too is a visible change
         assert len(full_runs) == 2
@@ -106,14 +111,14 @@ def test_orphan_rule_always_checks_the_whole_vault(vault, full_runs):
     config = Config(severity={"KB010": incremental.Severity.WARNING})
     check_vault(vault, config)
     edit(notes(vault)[0], "\nplain text\n")
-    got, _ = check_vault(vault, config)
+    got = check_vault(vault, config).diagnostics
     assert len(full_runs) == 2 and got == from_scratch(vault, config)
 
 
 def test_damaged_state_is_rebuilt(vault, full_runs):
     check_vault(vault, Config())
-    (vault / ".kbcache" / incremental.STATE_FILE).write_bytes(b"\x00garbage")
-    got, _ = check_vault(vault, Config())
+    (vault / ".kbcache" / check_state.STATE_FILE).write_bytes(b"\x00garbage")
+    got = check_vault(vault, Config()).diagnostics
     assert len(full_runs) == 2 and got == from_scratch(vault)
 
 
@@ -125,20 +130,20 @@ def test_partner_notes_are_checked_as_a_whole(vault, full_runs):
     from kbtools.config import CrmConfig
     shutil.copytree(CRM_RECORDS, vault / "CRM")
     config = Config(crm=CrmConfig(today="2026-11-27"))
-    first, _ = check_vault(vault, config)
+    first = check_vault(vault, config).diagnostics
     assert first == from_scratch(vault, config) and any(d.code == "KB019" for d in first)
     # an interaction with «Бета» makes it fresh again: a finding in another note goes away
     (vault / "CRM" / "Встреча с Бетой.md").write_text(
         '---\ntype: interaction\npartner: "[[Бета]]"\ndate: 2026-11-20\nchannel: call\n---\n'
         "Созвонились.\n", encoding="utf-8")
-    got, _ = check_vault(vault, config)
+    got = check_vault(vault, config).diagnostics
     assert got == from_scratch(vault, config)
     assert not any(d.code == "KB019" and d.path == "CRM/Бета.md" for d in got)
     edit(notes(vault)[0], "\nplain text\n")
-    got, _ = check_vault(vault, config)
+    got = check_vault(vault, config).diagnostics
     assert len(full_runs) == 3 and got == from_scratch(vault, config)
     later = Config(crm=CrmConfig(today="2027-06-01"))
-    assert check_vault(vault, later)[0] == from_scratch(vault, later) != got
+    assert check_vault(vault, later).diagnostics == from_scratch(vault, later) != got
 
 
 def test_a_note_becoming_a_partner_note_falls_back_to_full(vault, full_runs):
@@ -148,6 +153,93 @@ def test_a_note_becoming_a_partner_note_falls_back_to_full(vault, full_runs):
     fields = "type: partner\nstage: bogus\n"  # aliases, headings and ids stay as they were
     edit(target, "---\n" + fields + text[4:] if text.startswith("---\n")
          else "---\n" + fields + "---\n" + text, append=False)
-    got, _ = check_vault(vault, Config())
+    got = check_vault(vault, Config()).diagnostics
     assert len(full_runs) == 2 and got == from_scratch(vault)
     assert any(d.code == "KB015" for d in got)
+
+
+# -- the report and the state's journal --------------------------------------------------------
+
+REPORTS = [Report("json"), Report("text"), Report("text", color=True), Report("github", base="vault"),
+           Report("sarif", base="kb"), None, Report("junit")]
+"""None: a library call that asks for findings only."""
+
+
+def fresh_report(root: Path, report: Report) -> str:
+    vault = load_vault(root, Config(), cache=False)
+    return report.render(check(vault), len(vault.notes) + len(vault.attachments))
+
+
+def test_reports_from_cached_pieces_equal_a_fresh_render(vault, full_runs):
+    """Each report is the same text as one rendered from a check from scratch, whatever the
+    previous run's format was and whichever notes changed in between."""
+    files = notes(vault)
+    for step, report in enumerate(REPORTS + REPORTS[::-1]):
+        if step % 2:
+            edit(files[step % len(files)], f"\nEdit {step}: [[Нет такой {step}]] [[{files[0].stem}]]\n")
+        if step == 5:  # a note whose findings all go away: its piece must go too
+            text = files[1].read_text("utf-8")
+            files[1].write_text(text.replace("[[", "[").replace("]]", "]"), encoding="utf-8")
+        got = check_vault(vault, Config(), report=report)
+        if report is not None:
+            assert got.report == fresh_report(vault, report), f"step {step}: {report}"
+        assert got.tally == Tally.of(from_scratch(vault))
+        assert got.diagnostics == from_scratch(vault)
+    assert full_runs == [1], "edits that leave names alone never need the full check"
+
+
+def test_an_edit_writes_a_small_journal_not_the_whole_state(vault, full_runs):
+    state_file = vault / ".kbcache" / check_state.STATE_FILE
+    journal = vault / ".kbcache" / check_state.JOURNAL_FILE
+    check_vault(vault, Config(), report=Report("json"))
+    before = state_file.read_bytes()
+    for n, target in enumerate(notes(vault)[:3]):
+        edit(target, f"\n[[Пропавшая {n}]]\n")
+        got = check_vault(vault, Config(), report=Report("json"))
+        assert got.report == fresh_report(vault, Report("json"))
+    assert state_file.read_bytes() == before, "the state itself is not rewritten for an edit"
+    assert 0 < journal.stat().st_size < len(before)
+    assert full_runs == [1]
+
+
+@pytest.mark.parametrize("damage", ["lost", "garbage", "foreign"])
+def test_a_lost_or_damaged_journal_only_costs_time(vault, full_runs, damage):
+    journal = vault / ".kbcache" / check_state.JOURNAL_FILE
+    check_vault(vault, Config(), report=Report("text"))
+    edit(notes(vault)[2], "\n[[Пропавшая]] and [[Другая пропавшая#x]]\n")
+    check_vault(vault, Config(), report=Report("text"))
+    if damage == "lost":
+        journal.unlink()
+    elif damage == "garbage":
+        journal.write_bytes(b"\x00garbage")
+    else:  # a journal of another state (say, copied from elsewhere)
+        import marshal
+        data = marshal.loads(journal.read_bytes())
+        journal.write_bytes(marshal.dumps({**data, "stamp": "another"}))
+    got = check_vault(vault, Config(), report=Report("text"))
+    assert got.report == fresh_report(vault, Report("text"))
+    assert got.diagnostics == from_scratch(vault)
+    assert full_runs == [1], "the notes of a lost journal are simply checked again"
+
+
+def test_a_long_journal_is_folded_into_the_state(tmp_path, full_runs, monkeypatch):
+    monkeypatch.setattr(check_state, "JOURNAL_LIMIT", 2)
+    vault = tmp_path / "v"
+    vault.mkdir()
+    for name in "ABCDE":
+        (vault / f"{name}.md").write_text(f"# {name}\n\nSee [[A]] and [[Нет {name}]].\n",
+                                          encoding="utf-8")
+    state_file = vault / ".kbcache" / check_state.STATE_FILE
+    journal = vault / ".kbcache" / check_state.JOURNAL_FILE
+    check_vault(vault, Config(), report=Report("json"))
+    states = [state_file.read_bytes()]
+    for name in "BCD":
+        edit(vault / f"{name}.md", f"\n[[Пропавшая {name}]]\n")
+        check_vault(vault, Config(), report=Report("json"))
+        states.append(state_file.read_bytes())
+    assert states[1] == states[0], "one edit (an entry and a piece) fits the journal"
+    assert states[2] != states[1], "the second edit's journal is too long: folded"
+    assert states[3] == states[2] and journal.exists(), "and the next edit starts a new one"
+    assert check_vault(vault, Config(), report=Report("json")).report == \
+        fresh_report(vault, Report("json"))
+    assert full_runs == [1]

@@ -77,11 +77,11 @@ def test_incremental_check_agrees(tmp_path, monkeypatch):
     check_vault(root, config)
     note = root / "Опубликовано.md"
     note.write_text(note.read_text(encoding="utf-8") + "\nЕщё [[Скрытая]].\n", encoding="utf-8")
-    got, _ = check_vault(root, config)
+    got = check_vault(root, config).diagnostics
     assert calls == [1], "a new link to an unpublished note is checked incrementally"
     assert got == check(load_vault(root, config, cache=False))
     hidden = root / "Скрытая.md"
     hidden.write_text("# Скрытая\n", encoding="utf-8")  # now published: others' findings change
-    got, _ = check_vault(root, config)
+    got = check_vault(root, config).diagnostics
     assert len(calls) == 2 and got == check(load_vault(root, config, cache=False))
     assert not [d for d in got if d.code == "KB022" and "Скрытая" in d.message]

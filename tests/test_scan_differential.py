@@ -43,6 +43,19 @@ def assert_same(text: str, where: str) -> bool:
     return True
 
 
+def test_scanner_normalises_link_destinations_as_the_shared_parser():
+    """The scanner calls markdown-it's normalizeLink/validateLink functions directly; that is
+    only the same as the parser's methods while kbtools.syntax.markdown() keeps the defaults."""
+    from markdown_it import MarkdownIt
+    from kbtools.syntax import markdown
+    md = markdown()
+    assert type(md).normalizeLink is MarkdownIt.normalizeLink and "normalizeLink" not in vars(md)
+    assert type(md).validateLink is MarkdownIt.validateLink and "validateLink" not in vars(md)
+    for text in ["[a](Other%20note.md#Heading)", "[a](javascript:x)", "[a](Note.md#Заголовок)",
+                 "[a](vbscript:y)", "![i](img%ZZ.png)", "[a](Note.md 'title')"]:
+        assert assert_same(text + "\n", text), f"the scanner should read {text}"
+
+
 def md_files(root: Path):
     return sorted(p for p in root.rglob("*.md") if ".kbcache" not in p.parts)
 

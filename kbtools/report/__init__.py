@@ -5,15 +5,21 @@ Each format is one module with one pure function
 lists them in the order the CLI offers them. Output never ends with a newline
 (the CLI's ``click.echo`` adds it). Each formatter sorts findings by
 :attr:`Diagnostic.sort_key` itself, so every format is deterministic.
+
+The formats of :data:`PIECEWISE` are made of one piece per file (:mod:`.pieces`);
+:class:`Report` renders them from cached pieces too, which is how a warm ``kb check`` re-renders
+only the files that changed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Tally
 from . import github, json, junit, sarif, text
 from .github import step_summary as _step_summary
+from .pieces import Pieces
 
 Formatter = Callable[..., str]
 """``f(diagnostics, *, files_checked: int, color: bool, tool_version: str) -> str``."""
@@ -27,7 +33,41 @@ FORMATTERS: dict[str, Formatter] = {
 }
 """Format name -> formatter, in the order ``--format`` lists them. Read-only by convention."""
 
-__all__ = ["FORMATTERS", "Formatter", "render", "rebase", "step_summary"]
+PIECEWISE: dict[str, Pieces] = {"text": text.TEXT, "json": json.JSON, "github": github.GITHUB}
+"""The formats that can be assembled from per-file pieces (their formatter does just that)."""
+
+__all__ = ["FORMATTERS", "Formatter", "PIECEWISE", "Report", "render", "rebase", "step_summary"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """How a report is wanted: format, colour, path prefix (``base``), tool version."""
+
+    fmt: str = "text"
+    color: bool = False
+    base: str = ""
+    tool_version: str = "0.1.0"
+
+    def render(self, diagnostics: Iterable[Diagnostic], files_checked: int) -> str:
+        """The report of these findings (see :func:`render`)."""
+        return render(diagnostics, self.fmt, files_checked=files_checked, color=self.color,
+                      tool_version=self.tool_version, base=self.base)
+
+    @property
+    def pieces(self) -> Pieces | None:
+        """The format's pieces, if it is piecewise."""
+        return PIECEWISE.get(self.fmt)
+
+    def piece(self, rows: Sequence[Diagnostic]) -> str:
+        """One file's piece (``rows``: its findings, sorted; vault-relative paths)."""
+        assert self.pieces is not None
+        return self.pieces.piece(rebase(rows, self.base), self.color)
+
+    def assemble(self, pieces: Sequence[str], tally: Tally, files_checked: int) -> str:
+        """The report from the pieces of every file with findings, in path order."""
+        assert self.pieces is not None
+        return self.pieces.document(pieces, tally, files_checked=files_checked,
+                                    color=self.color, tool_version=self.tool_version)
 
 
 def render(

@@ -19,7 +19,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Severity, Tally
+from .pieces import Pieces, assemble
 from .text import summary_line
 
 _COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning"}
@@ -49,6 +50,17 @@ def annotation(d: Diagnostic) -> str:
     return f"::{_COMMANDS.get(d.severity, 'notice')} {joined}::{escape_data(message)}"
 
 
+def github_piece(rows: Sequence[Diagnostic], color: bool = False) -> str:
+    """One file's annotations."""
+    return "\n".join(annotation(d) for d in rows)
+
+
+def github_document(pieces: Sequence[str], tally: Tally, *, files_checked: int,
+                    color: bool = False, tool_version: str = "0.1.0") -> str:
+    """The annotations, nothing else."""
+    return "\n".join(pieces)
+
+
 def format_github(
     diagnostics: Sequence[Diagnostic],
     *,
@@ -57,7 +69,10 @@ def format_github(
     tool_version: str = "0.1.0",
 ) -> str:
     """``--format github``: one annotation per finding, nothing else."""
-    return "\n".join(annotation(d) for d in sorted(diagnostics, key=lambda d: d.sort_key))
+    return assemble(GITHUB, diagnostics, files_checked=files_checked)
+
+
+GITHUB = Pieces(github_piece, github_document)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")

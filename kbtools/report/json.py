@@ -19,7 +19,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from ..diagnostics import Diagnostic, Severity, counts
+from ..diagnostics import Diagnostic, Tally
+from .pieces import Pieces, assemble
 
 SCHEMA_VERSION = 1
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ": "))
@@ -40,6 +41,31 @@ def as_dict(d: Diagnostic) -> dict[str, Any]:
     }
 
 
+def json_piece(rows: Sequence[Diagnostic], color: bool = False) -> str:
+    """One file's findings: one JSON object per line."""
+    # one encoder call for all rows, then a line break between objects: `},{"code"` cannot
+    # occur inside a JSON string (its quotes are escaped), only between two diagnostics
+    return _ENCODER.encode([as_dict(d) for d in rows])[1:-1].replace('},{"code"', _BETWEEN)
+
+
+def json_document(pieces: Sequence[str], tally: Tally, *, files_checked: int,
+                  color: bool = False, tool_version: str = "0.1.0") -> str:
+    """The document around the pieces."""
+    doc = {
+        "version": SCHEMA_VERSION,
+        "files_checked": files_checked,
+        "summary": {"errors": tally.errors, "warnings": tally.warnings, "infos": tally.infos},
+    }
+    head = json.dumps(doc, ensure_ascii=False, indent=2)[:-2]  # all but the closing newline + brace
+    if not pieces:
+        return head + ',\n  "diagnostics": []\n}'
+    # one join, no copies of the (megabytes of) rows on the way
+    parts = list(pieces)
+    parts[0] = head + ',\n  "diagnostics": [\n    ' + parts[0]
+    parts[-1] += "\n  ]\n}"
+    return ",\n    ".join(parts)
+
+
 def format_json(
     diagnostics: Sequence[Diagnostic],
     *,
@@ -48,20 +74,8 @@ def format_json(
     tool_version: str = "0.1.0",
 ) -> str:
     """The ``--format json`` document (``color`` and ``tool_version`` are unused)."""
-    ordered = sorted(diagnostics, key=lambda d: d.sort_key)
-    n = counts(ordered)
-    doc = {
-        "version": SCHEMA_VERSION,
-        "files_checked": files_checked,
-        "summary": {
-            "errors": n[Severity.ERROR],
-            "warnings": n[Severity.WARNING],
-            "infos": n[Severity.INFO],
-        },
-    }
-    head = json.dumps(doc, ensure_ascii=False, indent=2)[:-2]  # all but the closing newline + brace
-    # one encoder call for all rows, then a line break between objects: `},{"code"` cannot
-    # occur inside a JSON string (its quotes are escaped), only between two diagnostics
-    rows = _ENCODER.encode([as_dict(d) for d in ordered])[1:-1]
-    body = "[\n    " + rows.replace('},{"code"', '},\n    {"code"') + "\n  ]" if rows else "[]"
-    return head + ',\n  "diagnostics": ' + body + "\n}"
+    return assemble(JSON, diagnostics, files_checked=files_checked)
+
+
+_BETWEEN = '},\n    {"code"'
+JSON = Pieces(json_piece, json_document)

@@ -16,11 +16,10 @@ grepped; the header only groups visually. Colour (``click.style``) only with
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import groupby
-
 import click
 
-from ..diagnostics import Diagnostic, Severity, counts
+from ..diagnostics import Diagnostic, Severity, Tally
+from .pieces import Pieces, assemble
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 _SEVERITY_WIDTH = len("warning")
@@ -32,8 +31,13 @@ def _plural(n: int, word: str) -> str:
 
 def summary_line(diagnostics: Sequence[Diagnostic], files_checked: int) -> str:
     """``✖ 3 errors, 1 warning in 2 files (42 files checked)`` or ``✔ No problems (…)``."""
+    return tally_line(Tally.of(diagnostics), files_checked)
+
+
+def tally_line(tally: Tally, files_checked: int) -> str:
+    """:func:`summary_line` from a :class:`~kbtools.diagnostics.Tally`."""
     checked = f"({_plural(files_checked, 'file')} checked)"
-    n = counts(diagnostics)
+    n = tally.counts
     parts = [
         _plural(n[sev], word)
         for sev, word in ((Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "info"))
@@ -42,8 +46,37 @@ def summary_line(diagnostics: Sequence[Diagnostic], files_checked: int) -> str:
     if not parts:
         return f"✔ No problems {checked}"
     mark = "✖" if n[Severity.ERROR] or n[Severity.WARNING] else "ℹ"
-    files = len({d.path for d in diagnostics})
-    return f"{mark} {', '.join(parts)} in {_plural(files, 'file')} {checked}"
+    return f"{mark} {', '.join(parts)} in {_plural(tally.files, 'file')} {checked}"
+
+
+def text_piece(rows: Sequence[Diagnostic], color: bool = False) -> str:
+    """One file's block: its header, then a row per finding (``rows``: one path, sorted)."""
+
+    def style(s: str, **kw: object) -> str:
+        return click.style(s, **kw) if color else s  # type: ignore[arg-type]
+
+    locs = [f"{d.path}:{d.line}:{d.column} {d.code}" for d in rows]
+    rules = [d.slug for d in rows]
+    loc_w, rule_w = max(map(len, locs)), max(map(len, rules))
+    out = [style(rows[0].path, bold=True, underline=True)]
+    for d, loc, rule in zip(rows, locs, rules):
+        sev = style(f"{d.severity!s:<{_SEVERITY_WIDTH}}", fg=_COLORS.get(d.severity), bold=True)
+        first, *rest = d.message.splitlines() or [""]
+        out.append(f"  {loc:<{loc_w}} {sev}  {style(f'{rule:<{rule_w}}', dim=True)}  {first}")
+        out.extend(f"    {line}" for line in rest)
+        if d.hint:
+            out.append(style(f"    hint: {' '.join(d.hint.splitlines())}", fg="cyan"))
+    out.append("")
+    return "\n".join(out)
+
+
+def text_document(pieces: Sequence[str], tally: Tally, *, files_checked: int, color: bool = False,
+                  tool_version: str = "0.1.0") -> str:
+    """The file blocks, then the summary line."""
+    n = tally.counts
+    tone = "red" if n[Severity.ERROR] else "yellow" if n[Severity.WARNING] else "green"
+    line = tally_line(tally, files_checked)
+    return "\n".join([*pieces, click.style(line, fg=tone, bold=True) if color else line])
 
 
 def format_text(
@@ -54,27 +87,8 @@ def format_text(
     tool_version: str = "0.1.0",
 ) -> str:
     """The default ``kb check`` output (``tool_version`` is unused)."""
+    return assemble(TEXT, diagnostics, files_checked=files_checked, color=color,
+                    tool_version=tool_version)
 
-    def style(s: str, **kw: object) -> str:
-        return click.style(s, **kw) if color else s  # type: ignore[arg-type]
 
-    ordered = sorted(diagnostics, key=lambda d: d.sort_key)
-    out: list[str] = []
-    for path, group in groupby(ordered, key=lambda d: d.path):
-        rows = list(group)
-        locs = [f"{d.path}:{d.line}:{d.column} {d.code}" for d in rows]
-        rules = [d.slug for d in rows]
-        loc_w, rule_w = max(map(len, locs)), max(map(len, rules))
-        out.append(style(path, bold=True, underline=True))
-        for d, loc, rule in zip(rows, locs, rules):
-            sev = style(f"{d.severity!s:<{_SEVERITY_WIDTH}}", fg=_COLORS.get(d.severity), bold=True)
-            first, *rest = d.message.splitlines() or [""]
-            out.append(f"  {loc:<{loc_w}} {sev}  {style(f'{rule:<{rule_w}}', dim=True)}  {first}")
-            out.extend(f"    {line}" for line in rest)
-            if d.hint:
-                out.append(style(f"    hint: {' '.join(d.hint.splitlines())}", fg="cyan"))
-        out.append("")
-    n = counts(ordered)
-    tone = "red" if n[Severity.ERROR] else "yellow" if n[Severity.WARNING] else "green"
-    out.append(style(summary_line(ordered, files_checked), fg=tone, bold=True))
-    return "\n".join(out)
+TEXT = Pieces(text_piece, text_document)
