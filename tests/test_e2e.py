@@ -153,6 +153,9 @@ def test_installed_kb_build_ships_the_theme(installed, vault_copy, tmp_path):
     result = _run([installed / f"kb{EXE}", "build", vault_copy, "-o", out], cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (out / "Развитие-партнерств" / "index.html").is_file()
+    # the Babel catalogues (kbtools/locale/*.po) ship too: the interface is in Russian
+    assert "Обратные ссылки" in (out / "Развитие-партнерств" / "index.html").read_text(
+        encoding="utf-8")
     assert ".callout" in (out / "assets" / "site.css").read_text(encoding="utf-8")
     assert '<html lang="ru">' in (out / "index.html").read_text(encoding="utf-8")
     # search works from the installed package: pagefind's binary ships inside its wheel

@@ -7,11 +7,12 @@ threshold of ``[crm] stale_days`` — the same rules as ``kb check`` (KB019, KB0
 ``kb partners``. The site builder only knows two hooks: :func:`emit_partners` is an emitter in
 :data:`kbtools.site.emit.EMITTERS` and :func:`partner_page` a page extra in
 :data:`kbtools.site.emit.PAGE_EXTRAS`. Templates: ``partners.html`` (the dashboard) and
-``_partner.html`` (the block), UI strings through the site's i18n layer (:data:`RU`); stage, type,
-channel and metric names are the schemas' Russian labels. Quantitative review metrics (financial
-return, growth, …) are shown with the unit of their label in Russian number format and totalled
-on the dashboard as their schema field's ``aggregate`` says (sum or mean). Charts are inline SVG drawn here, no
-JavaScript, each with a ``<title>`` and ``aria-label`` that say its numbers.
+``_partner.html`` (the block), UI strings through the site's Babel catalogues
+(:mod:`kbtools.site.i18n`, ``kbtools/locale/``); stage, type, channel and metric names are the
+schemas' Russian labels. Quantitative review metrics (financial return, growth, …) are shown with
+the unit of their label in Russian number format and totalled on the dashboard as their schema
+field's ``aggregate`` says (sum or mean). Charts are inline SVG drawn here, no JavaScript, each
+with a ``<title>`` and ``aria-label`` that say its numbers.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from ..site.i18n import CATALOGUES
 from ..site.pages import href, plain, relative
 from . import today as crm_today
 from .data import Partner, collect, metric, quantity, review_due
@@ -34,74 +34,6 @@ if TYPE_CHECKING:
 
 DASHBOARD_URL = "partners/"
 STYLESHEET = "assets/partners.css"
-
-RU: dict[str, str | tuple[str, str, str]] = {
-    "Partners": "Панель партнеров",
-    "As of %(date)s": "На %(date)s",
-    "Pipeline": "Воронка партнерств",
-    "Pipeline by stage": "Партнеры по этапам",
-    "Stage not set": "Этап не указан",
-    "Type": "Тип",
-    "Next review": "Следующий пересмотр",
-    "Last interaction": "Последний контакт",
-    "no interactions yet": "взаимодействий пока нет",
-    "not set": "не указано",
-    "overdue": "просрочено",
-    "Overdue reviews": "Просроченные пересмотры",
-    "No overdue reviews.": "Просроченных пересмотров нет.",
-    "Stale partners": "Партнеры без контакта",
-    "No contact for more than %(num)d days.": "Нет контакта больше %(num)d дней.",
-    "No stale partners.": "Все партнеры на связи.",
-    "since the start": "с начала партнерства",
-    "since the last interaction": "с последнего контакта",
-    "Metric averages": "Средние оценки",
-    "Qualitative metrics from 1 to 5: each partner's latest review, else its own note.":
-        "Качественные метрики от 1 до 5: по последней оценке партнера, иначе по его заметке.",
-    "Metric": "Метрика",
-    "Average": "Среднее",
-    "Partners scored": "Оценено партнеров",
-    "no scores": "оценок нет",
-    "Trend": "Динамика",
-    "no reviews yet": "оценок пока нет",
-    "Mean score (1–5) by review: %(values)s":
-        "Средний балл качественных метрик (1–5) по оценкам: %(values)s",
-    "Quantitative results": "Количественные результаты",
-    "From each partner's latest review: totals for roubles and counts, averages for percentages.":
-        "По последней оценке каждого партнера: сумма для рублей и количеств, среднее для "
-        "процентов.",
-    "How": "Расчет",
-    "Value": "Значение",
-    "Total": "Сумма",
-    "Partners with data": "Партнеров с данными",
-    "no data": "нет данных",
-    "Financial return by review: %(values)s": "Финансовая отдача по оценкам: %(values)s",
-    "Partner": "Партнер",
-    "Due": "Срок",
-    "Days overdue": "Дней просрочки",
-    "Days without contact": "Дней без контакта",
-    "Agreement": "Соглашение",
-    "What is reviewed": "Что пересматривается",
-    "Partner profile": "Профиль партнера",
-    "Interactions": "Взаимодействия",
-    "No interactions recorded.": "Взаимодействий пока нет.",
-    "Agreements": "Соглашения",
-    "Reviews": "Оценки эффективности",
-    "Date": "Дата",
-    "Channel": "Канал",
-    "Summary": "Итоги",
-    "Status": "Статус",
-    "Signed": "Подписано",
-    "Valid until": "Действует до",
-    "Review": "Пересмотр",
-    "Period": "Период",
-    "All partners": "Все партнеры",
-    "%(num)d partner": ("%(num)d партнер", "%(num)d партнера", "%(num)d партнеров"),
-    "%(num)d interaction": ("%(num)d взаимодействие", "%(num)d взаимодействия",
-                            "%(num)d взаимодействий"),
-    "%(num)d day": ("%(num)d день", "%(num)d дня", "%(num)d дней"),
-}
-for _key, _value in RU.items():  # the site's catalogue wins where both have a string
-    CATALOGUES["ru"].setdefault(_key, _value)
 
 
 # -- what the pages show -----------------------------------------------------------------------

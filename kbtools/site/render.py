@@ -122,9 +122,9 @@ class NoteRenderer:
         if res.target is None:
             return None, "missing"
         if res.status in (MISSING_HEADING, MISSING_BLOCK):
-            key = "«%(name)s» has no heading «%(sub)s»" if res.status == MISSING_HEADING \
-                else "«%(name)s» has no block «%(sub)s»"
-            return None, tr.gettext(key) % {"name": _name(res.target), "sub": subpath}
+            text = tr.gettext("«%(name)s» has no heading «%(sub)s»") if res.status == \
+                MISSING_HEADING else tr.gettext("«%(name)s» has no block «%(sub)s»")
+            return None, text % {"name": _name(res.target), "sub": subpath}
         plan = self.ctx.plan
         if res.target not in self.ctx.index.notes:
             return href(relative(env.page, plan.file_url(res.target))), ""
@@ -155,8 +155,9 @@ class NoteRenderer:
             return problem
         base = path.rsplit("/", 1)[-1]
         is_file = "." in base and not base.lower().endswith(".md")
-        key = "No file «%(name)s»" if is_file else "No note «%(name)s»"
-        return self.ctx.tr.gettext(key) % {"name": path}
+        tr = self.ctx.tr  # literal msgids, so that Babel's extractor finds them
+        text = tr.gettext("No file «%(name)s»") if is_file else tr.gettext("No note «%(name)s»")
+        return text % {"name": path}
 
     # -- embeds ------------------------------------------------------------------------------
     def embed_html(self, env: Env, path: str, subpath: str, label: str | None, raw: str,
