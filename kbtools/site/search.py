@@ -5,6 +5,11 @@
   Only note pages are indexed: ``note.html`` marks the note (``data-pagefind-body``: title,
   aliases, tags, properties, headings and text) and leaves out breadcrumbs, the modified date,
   backlinks and the local graph (``data-pagefind-ignore``). Aliases carry a higher weight.
+  pagefind is handed only those pages (hard links in a folder of their own,
+  :func:`pages_to_index`), so it does not parse the thousands of list, tag and redirect pages
+  it would skip anyway. A large site is indexed :data:`PART_PAGES` pages at a time and the parts
+  are merged into the one index pagefind would have written (:mod:`kbtools.site.search_merge`),
+  so pagefind's memory stays that of one part.
 * Language: pagefind reads ``<html lang>`` (the site's ``lang``) and stems with Snowball; the
   Russian stemmer folds ``ё`` into ``е`` on both the indexed words and the query, so
   «партнёрства» finds «партнерство» and «все» finds «всё» without rewriting the text (excerpts
@@ -17,6 +22,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +34,11 @@ if TYPE_CHECKING:
 
 BUNDLE = "pagefind"
 """The folder (under the site root) that holds the index and pagefind's UI."""
+MARKER = b"data-pagefind-body"
+PART_PAGES = 2500
+"""A larger site is indexed this many pages at a time and the parts merged into one index
+(:mod:`kbtools.site.search_merge`): pagefind holds a whole index in memory while writing it, about
+130 KB per note page (1.3 GB for 10,000), so its peak stays at one part's (~330 MB)."""
 
 
 def available() -> bool:
@@ -36,24 +49,89 @@ def available() -> bool:
     return True
 
 
-async def _index(out: Path, lang: str) -> int:
+def pages_to_index(out: Path) -> list[str]:
+    """The HTML files of the site in ``out`` that pagefind indexes (relative paths, sorted): those
+    that mark their text with ``data-pagefind-body`` (note pages), or every page when none does
+    (a theme without the marker) — pagefind's own rule, applied before it reads anything, so
+    that it parses only these."""
+    found, marked = [], []
+    for dirpath, dirs, names in os.walk(out):
+        rel = os.path.relpath(dirpath, out)
+        if rel == ".":
+            dirs[:] = [d for d in dirs if d != BUNDLE and not d.startswith(".")]
+        for name in names:
+            if not name.endswith(".html"):
+                continue
+            path = name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
+            found.append(path)
+            with open(os.path.join(dirpath, name), "rb") as fh:
+                if MARKER in fh.read():
+                    marked.append(path)
+    return sorted(marked or found)
+
+
+def _stage(out: Path, pages: list[str], folder: Path) -> None:
+    """``pages`` at their own relative paths under ``folder`` (hard links, else copies), so that
+    pagefind gives them their real URLs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for rel in pages:
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(out / rel, target)
+        except OSError:
+            shutil.copyfile(out / rel, target)
+
+
+async def _index(source: Path, dest: Path, lang: str) -> int:
     from pagefind.index import PagefindIndex
 
-    async with PagefindIndex({"output_path": str(out / BUNDLE)}) as index:
-        result = await index.add_directory(str(out), glob="**/*.html")
+    async with PagefindIndex({"output_path": str(dest)}) as index:
+        result = await index.add_directory(str(source), glob="**/*.html")
         # an empty site still gets a (valid, empty) bundle so the search page loads
         if not result.get("page_count"):
             await index.add_custom_record(url="/", content="", language=lang, meta={"title": ""})
     return int(result.get("page_count") or 0)
 
 
-def index_site(out: Path, lang: str) -> int:
-    """Index the HTML under ``out`` into ``out/pagefind``; the number of pages indexed."""
+def index_site(out: Path, lang: str, dest: Path | None = None) -> int:
+    """Index the pages of the site in ``out`` (:func:`pages_to_index`) into the bundle ``dest``
+    (default ``out/pagefind``; ``kb serve`` re-indexes into a folder outside the site and swaps
+    it in); the number of pages indexed. More than :data:`PART_PAGES` pages are indexed in parts
+    and merged into one index; when merging is not possible (another pagefind version, pagefind
+    filters or sort keys in a theme) the pages are indexed in one go."""
+    from .search_merge import CannotMerge, merge
+
+    out = Path(out)
+    dest = Path(dest) if dest is not None else out / BUNDLE
+    pages = pages_to_index(out)
+    work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=dest.parent))
+    try:
+        parts = [pages[at:at + PART_PAGES] for at in range(0, len(pages), PART_PAGES)]
+        if len(parts) > 1:
+            bundles = []
+            for k, part in enumerate(parts, 1):
+                _stage(out, part, work / f"pages-{k}")
+                bundles.append(work / f"part-{k}")
+                _run(_index(work / f"pages-{k}", bundles[-1], lang))
+                shutil.rmtree(work / f"pages-{k}")
+            try:
+                return merge(bundles, dest)
+            except CannotMerge:
+                shutil.rmtree(dest, ignore_errors=True)
+        _stage(out, pages, work / "pages")
+        return _run(_index(work / "pages", dest, lang))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(coro: Any) -> Any:
+    """``asyncio.run`` — in a thread of its own when called from async code."""
     box: dict[str, Any] = {}
 
     def run() -> None:
         try:
-            box["n"] = asyncio.run(_index(out, lang))
+            box["result"] = asyncio.run(coro)
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
     try:
@@ -66,7 +144,7 @@ def index_site(out: Path, lang: str) -> int:
         worker.join()
     if "error" in box:
         raise box["error"]
-    return box["n"]
+    return box["result"]
 
 
 def emit_search_page(site: "Site") -> None:
