@@ -22,12 +22,20 @@ the search bundle (``pagefind/``) and the average KB per page without attachment
 Targets (issue 3; set for 10 000 notes, checked on the default variant): build <= 60 s, peak
 <= 1 GB (largest process), <= 50 KB per page on average.
 
-Usage:  python benchmarks/bench_build.py [--sizes 1000,10000] [--repeat N] [--json OUT] ...
+``--hub`` adds a vault of the Obsidian Hub's class (6,571 notes by default, ``--hub-notes``):
+``gen_vault.py --torture`` (bad YAML, cp1251, BOM+CRLF, an 8 MB note, NUL bytes, …) plus the 17
+notes with invalid frontmatter of ``tests/fixtures/site/bad-frontmatter/`` copied into it. It is
+built once with the default variant; the build must succeed, and the findings ``kb build``
+reports about the files it worked around (``kbtools.site.build.file_problems``: KB007, KB011,
+KB013) are counted.
+
+Usage:  python benchmarks/bench_build.py [--sizes 1000,10000] [--repeat N] [--hub] [--json OUT] ...
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -57,6 +65,10 @@ VARIANTS = {
 }
 ATTACHMENTS = "files"  # kb build copies attachments under files/
 SEARCH_BUNDLE = "pagefind"
+ROOT = Path(__file__).resolve().parent.parent
+BAD_FRONTMATTER = ROOT / "tests" / "fixtures" / "site" / "bad-frontmatter"
+HUB_NOTES = 6571
+"""The Obsidian Hub vault (publish.obsidian.md/hub) had 6,571 notes when it was measured."""
 
 
 def measure_site(out: Path) -> dict:
@@ -90,17 +102,55 @@ def repeats_for(n: int, a: argparse.Namespace) -> int:
     return 1 if n >= TARGET_SIZE else 3
 
 
-def bench_size(n: int, a: argparse.Namespace, kb: list[str], timer: str) -> dict:
-    repeat = repeats_for(n, a)
-    print(f"\n== {n} notes (seed {a.seed}), {repeat} repeat(s) ==", flush=True)
+def ensure_hub_vault(gen: Path, workdir: Path, notes: int, seed: int) -> tuple[Path, bool]:
+    """The generated torture vault of the Hub's class (regenerated when arguments or generator
+    changed); the bad-frontmatter notes are added to each copy, never to this vault."""
+    vault = workdir / f"hub-n{notes}-s{seed}"
+    stamp_file = workdir / f"hub-n{notes}-s{seed}.stamp.json"
+    stamp = dict(notes=notes, seed=seed, torture=True,
+                 generator_sha256=hashlib.sha256(gen.read_bytes()).hexdigest())
+    try:
+        if json.loads(stamp_file.read_text()) == stamp and vault.is_dir():
+            return vault, True
+    except (OSError, ValueError):
+        pass
+    stamp_file.unlink(missing_ok=True)
+    cmd = [sys.executable, str(gen), str(vault), "--notes", str(notes), "--seed", str(seed),
+           "--torture", "--force"]
+    print(f"  generating: {shlex.join(cmd)}", flush=True)
+    subprocess.run(cmd, check=True)
+    stamp_file.write_text(json.dumps(stamp))
+    return vault, False
+
+
+def build_problems(vault: Path) -> dict:
+    """What ``kb build`` reported about ``vault``'s files (read with the cache the build left)."""
+    sys.path.insert(0, str(ROOT))
+    from kbtools.load import load_vault
+    from kbtools.site.build import file_problems
+    found = file_problems(load_vault(vault))
+    by_code: dict[str, int] = {}
+    for d in found:
+        by_code[d.code] = by_code.get(d.code, 0) + 1
+    return dict(findings=len(found), files=len({d.path for d in found}), by_code=by_code,
+                bad_frontmatter_notes=len({d.path for d in found if d.code == "KB007"}))
+
+
+def bench_size(n: int, a: argparse.Namespace, kb: list[str], timer: str, hub: bool = False) -> dict:
+    repeat = (a.repeat or 1) if hub else repeats_for(n, a)
+    label = f"{n} notes, Hub class (--torture + bad frontmatter)" if hub else f"{n} notes"
+    print(f"\n== {label} (seed {a.seed}), {repeat} repeat(s) ==", flush=True)
     t0 = time.perf_counter()
-    vault, reused = ensure_vault(a.gen, a.workdir, n, a.seed)
+    vault, reused = (ensure_hub_vault if hub else ensure_vault)(a.gen, a.workdir, n, a.seed)
     print(f"  vault: {vault} ({'reused' if reused else f'generated in {time.perf_counter() - t0:.1f} s'})")
-    copy = fresh_copy(vault, a.workdir / f"kbbuild-n{n}-s{a.seed}")
-    out = a.workdir / f"kbsite-n{n}-s{a.seed}"
+    name = f"hub-n{n}-s{a.seed}" if hub else f"n{n}-s{a.seed}"
+    copy = fresh_copy(vault, a.workdir / f"kbbuild-{name}")
+    if hub:
+        shutil.copytree(BAD_FRONTMATTER, copy / "Hub bad frontmatter")
+    out = a.workdir / f"kbsite-{name}"
 
     rows = []
-    for variant in a.variants:
+    for variant in (["default"] if hub else a.variants):
         cfg_text = VARIANTS[variant]
         cmd = [*kb, "build", str(copy), "-o", str(out)]
         shown = [*kb, "build", "VAULT", "-o", "OUT"]
@@ -135,6 +185,11 @@ def bench_size(n: int, a: argparse.Namespace, kb: list[str], timer: str) -> dict
                  largest_proc_name=largest.proc_name if largest else None,
                  peak_mb=max(peaks) if peaks else None)
         rows.append(s)
+    problems = build_problems(copy) if hub and rows and rows[0]["status"] == "ok" else None
+    if problems is not None:
+        print(f"  kb build reported {problems['findings']} findings in {problems['files']} files "
+              f"({', '.join(f'{k}: {v}' for k, v in sorted(problems['by_code'].items()))}); "
+              f"{problems['bad_frontmatter_notes']} notes with invalid frontmatter built", flush=True)
 
     if not a.keep_copy:
         shutil.rmtree(copy, ignore_errors=True)
@@ -182,7 +237,7 @@ def bench_size(n: int, a: argparse.Namespace, kb: list[str], timer: str) -> dict
                "-" if kbp is None else f"{kbp:.1f} KB ({base['site']['pages']} pages)")
 
     return dict(notes=n, seed=a.seed, repeat=repeat, vault=str(vault), vault_reused=reused,
-                variants=rows, targets=checks)
+                hub=hub, build_problems=problems, variants=rows, targets=checks)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,13 +262,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="do not sample the process tree (then pagefind's own peak is only in `peak`)")
     ap.add_argument("--keep-copy", action="store_true", help="keep the vault copy and the last site")
     ap.add_argument("--json", type=Path, default=None, help="write all numbers to this JSON file")
+    ap.add_argument("--hub", action="store_true",
+                    help="also build a vault of the Obsidian Hub's class (see the docstring)")
+    ap.add_argument("--hub-notes", type=int, default=HUB_NOTES, help="notes of the --hub vault")
     a = ap.parse_args(argv)
 
     try:
         sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     except ValueError:
         ap.error(f"--sizes: expected comma-separated integers, got {a.sizes!r}")
-    if not sizes or min(sizes) < 1 or (a.repeat is not None and a.repeat < 1):
+    if (not sizes and not a.hub) or min(sizes, default=1) < 1 or \
+            (a.repeat is not None and a.repeat < 1):
         ap.error("--sizes and --repeat must be positive")
     a.variants = [v.strip() for v in a.variants.split(",") if v.strip()]
     if not a.variants or set(a.variants) - set(VARIANTS):
@@ -239,8 +298,9 @@ def main(argv: list[str] | None = None) -> int:
                sizes=[])
     failed = False
     try:
-        for n in sizes:
-            res = bench_size(n, a, kb, timer)
+        runs = [(n, False) for n in sizes] + ([(a.hub_notes, True)] if a.hub else [])
+        for n, hub in runs:
+            res = bench_size(n, a, kb, timer, hub=hub)
             out["sizes"].append(res)
             failed |= any(v["status"] != "ok" for v in res["variants"])
             if a.json:  # write after every size so a long run leaves partial numbers

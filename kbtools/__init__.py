@@ -20,7 +20,8 @@ syntax              :mod:`kbtools.syntax` (the one markdown-it-py parser with Ob
                     :mod:`kbtools.report.pieces`: per-file pieces a warm run reuses)
   stats             :mod:`kbtools.stats`
 6 publish           :mod:`kbtools.site` (kb build: pages, render, sanitize, emit, build;
-                    graphs, search (pagefind); kb serve: serve)
+                    graphs, search (pagefind); kb serve: serve, live (incremental rebuilds:
+                    local, wide, depends, writes, background))
 config              :mod:`kbtools.config` (kbtools.toml / [tool.kbtools])
 partner notes       :mod:`kbtools.crm` (schemas, KB015–KB021, templates, ``kb new``,
                     ``kb partners``, the site's partners dashboard; templates in

@@ -51,7 +51,8 @@ config_opt = click.option("--config", "config_file", type=click.Path(exists=True
 cache_opt = click.option("--cache/--no-cache", default=None,
                          help="Reuse parse results in VAULT/.kbcache/ (default: on).")
 jobs_opt = click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
-                        help="Worker processes for parsing (default: CPU count).")
+                        help="Worker processes for parsing, and for rendering pages in kb build "
+                             "(default: CPU count).")
 
 
 def _valid_today(ctx, param, value: str | None) -> str | None:
@@ -410,17 +411,38 @@ def build_cmd(vault: Path, out: Path, lang: str | None, base_url: str | None,
               today: str | None) -> None:
     """Build the static HTML site of VAULT into OUT (see README: kb build)."""
     from .site import BuildError, build
-    v = _load(vault, config_file, cache, jobs)
-    if today is not None:  # the partners dashboard counts days from it
-        import dataclasses
-        v = dataclasses.replace(v, config=_with_today(v.config, today))
-    try:
-        report = build(v, out, lang=lang, base_url=base_url)
-    except BuildError as exc:
-        click.echo(f"kb: {exc}", err=True)
-        sys.exit(2)
+    from .site.progress import BuildProgress
+    with BuildProgress() as bar:  # on a terminal only (stderr)
+        bar.stage("loading the vault")
+        v = _load(vault, config_file, cache, jobs)
+        if today is not None:  # the partners dashboard counts days from it
+            import dataclasses
+            v = dataclasses.replace(v, config=_with_today(v.config, today))
+        try:
+            report = build(v, out, lang=lang, base_url=base_url, progress=bar, jobs=jobs)
+        except BuildError as exc:
+            bar.close()
+            click.echo(f"kb: {exc}", err=True)
+            sys.exit(2)
+    _build_problems(report.problems)
     click.echo(f"✔ {report.pages} pages ({report.notes} notes, {report.tags} tags, "
                f"{report.files} files) → {report.out} in {report.seconds:.1f} s")
+
+
+def _build_problems(problems, limit: int = 20) -> None:
+    """On stderr: the notes ``kb build`` worked around (invalid frontmatter, unreadable bytes,
+    skipped symlinks), as ``kb check`` words them; the build itself succeeded."""
+    if not problems:
+        return
+    files = len({d.path for d in problems})
+    click.echo(f"kb build: {files} file{'s' if files != 1 else ''} built as far as "
+               f"{'they' if files != 1 else 'it'} could be read (properties that could not be "
+               "read are left out, so a broken publish: false does not hide a note; "
+               "`kb check` lists every finding):", err=True)
+    for d in problems[:limit]:
+        click.echo(f"  {d.path}:{d.line}:{d.column} {d.code} {d.slug}  {d.message}", err=True)
+    if len(problems) > limit:
+        click.echo(f"  … and {len(problems) - limit} more", err=True)
 
 
 
@@ -434,13 +456,15 @@ def build_cmd(vault: Path, out: Path, lang: str | None, base_url: str | None,
 @click.option("--lang", type=click.Choice(["ru", "en"]), default=None,
               help="Interface language (default: [site] lang, else ru).")
 @click.option("--poll", is_flag=True, help="Poll for changes even if watchfiles is installed.")
+@click.option("--full", "full_rebuilds", is_flag=True,
+              help="Rebuild the whole site on every change (default: only what it touches).")
 def serve_cmd(vault: Path, out: Path | None, host: str, port: int, lang: str | None,
-              poll: bool) -> None:
-    """Preview the site of VAULT on HOST:PORT, rebuilding and reloading on change."""
+              poll: bool, full_rebuilds: bool) -> None:
+    """Preview the site of VAULT on HOST:PORT, rebuilding what a change touches and reloading."""
     from .site.serve import serve
     try:
         serve(vault, out, host=host, port=port, watch="poll" if poll else "auto",
-              build_kwargs={"lang": lang} if lang else {})
+              build_kwargs={"lang": lang} if lang else {}, incremental=not full_rebuilds)
     except (RuntimeError, OSError) as exc:
         click.echo(f"kb: {exc}", err=True)
         sys.exit(2)

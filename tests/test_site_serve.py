@@ -90,6 +90,48 @@ def test_a_failed_rebuild_keeps_serving_the_previous_site(server):
     assert '<html lang="en">' in get(server.url + PAGE)[1]
 
 
+@pytest.mark.parametrize("server", ["poll"], indirect=True)
+def test_an_edit_rebuilds_only_what_it_touches_and_bumps_the_version(server):
+    assert server.version == 1 and server.last_update.kind == "full"
+    untouched = server.out / "404.html"
+    before = untouched.stat().st_mtime_ns
+    note = server.vault / NOTE
+    note.write_text(note.read_text(encoding="utf-8") + "\nИнкрементальный абзац.\n",
+                    encoding="utf-8")
+    assert wait_for(lambda: server.version >= 2), server.logs
+    assert server.last_update.kind == "local", server.last_update
+    assert "Папка/Вложенная-заметка/" in server.last_update.written
+    assert "Инкрементальный абзац" in get(server.url + PAGE)[1]
+    assert get(server.url + VERSION_PATH) == (200, str(server.version))
+    assert untouched.stat().st_mtime_ns == before  # not rewritten
+    assert any("local" in line for line in server.logs)
+
+    # a note added: pages that link to it are redrawn too, and a deleted one disappears
+    (server.vault / "Нет такой заметки.md").write_text("Теперь есть.\n", encoding="utf-8")
+    assert wait_for(lambda: get(server.url + quote("Нет-такой-заметки/"))[0] == 200), server.logs
+    assert server.last_update.kind == "wide"
+    assert 'title="Нет заметки «Нет такой заметки»"' not in get(server.url)[1]
+    version = server.version
+    (server.vault / "Нет такой заметки.md").unlink()
+    assert wait_for(lambda: server.version > version), server.logs
+    assert get(server.url + quote("Нет-такой-заметки/"))[0] == 404
+
+
+def test_full_rebuilds_on_request(tmp_path):
+    shutil.copytree(FIXTURES / "basic", tmp_path / "vault")
+    logs: list[str] = []
+    srv = Server(tmp_path / "vault", tmp_path / "out", port=0, watch="poll", poll_interval=0.2,
+                 log=logs.append, build_kwargs={"search": False}, incremental=False)
+    srv.start()
+    try:
+        note = srv.vault / NOTE
+        note.write_text(note.read_text(encoding="utf-8") + "\nЕщё.\n", encoding="utf-8")
+        assert wait_for(lambda: srv.version >= 2), logs
+        assert srv.last_update.kind == "full"
+    finally:
+        srv.stop()
+
+
 def test_reload_script_is_small():
     assert len(RELOAD_SCRIPT) < 400
 

@@ -9,6 +9,7 @@ the previous site untouched, and pages of deleted notes disappear with the old f
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import posixpath
 import shutil
@@ -16,13 +17,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import unquote
 
 import jinja2
 
 from ..resources import builtin_templates
 from ..config import Config
+from ..diagnostics import Diagnostic
 from ..load import load_vault
 from ..parse import normalize_text
 from ..vault import Vault
@@ -47,11 +49,32 @@ class BuildReport:
     tags: int
     files: int
     seconds: float
+    problems: tuple[Diagnostic, ...] = ()
+    """Notes the build worked around (:data:`BUILD_PROBLEMS`: invalid frontmatter — built without
+    its properties, so its ``publish``/``draft``/``title`` are not read either —, unreadable
+    bytes, skipped symlinks), as ``kb check`` reports them; ``kb build`` prints them."""
+
+
+BUILD_PROBLEMS = ("KB007", "KB011", "KB013")
+"""The findings of ``kb check`` about files that a build reports (see :attr:`BuildReport.problems`)."""
+
+
+def file_problems(vault: Vault) -> tuple[Diagnostic, ...]:
+    """The :data:`BUILD_PROBLEMS` findings of ``vault`` (configuration and suppressions apply)."""
+    from ..checks import check, check_files
+    return tuple(d for d in check(vault, checks=(check_files,)) if d.code in BUILD_PROBLEMS)
 
 
 def build(vault: Vault | str | os.PathLike[str], out: str | os.PathLike[str],
-          config: Config | None = None, **site_overrides: Any) -> BuildReport:
-    """Build the static site of ``vault`` into ``out`` (see the module docstring)."""
+          config: Config | None = None, *,
+          progress: Callable[["Site", str], None] | None = None, jobs: int | None = None,
+          **site_overrides: Any) -> BuildReport:
+    """Build the static site of ``vault`` into ``out`` (see the module docstring).
+
+    ``progress(site, stage)`` is called before each emitter with the emitter's name (a progress
+    bar reads ``site.pages_written``; ``kb serve`` keeps the :class:`Site` for its incremental
+    rebuilds). ``jobs``: processes rendering note pages (default: the CPUs; 1 = this process
+    only; :mod:`kbtools.site.workers`)."""
     started = time.perf_counter()
     if not isinstance(vault, Vault):
         vault = load_vault(vault, config)
@@ -63,8 +86,11 @@ def build(vault: Vault | str | os.PathLike[str], out: str | os.PathLike[str],
     try:
         os.chmod(tmp, 0o755)
         site = Site(vault, cfg, tmp)
+        site.jobs = jobs
         from .emit import EMITTERS
         for emit in EMITTERS:
+            if progress is not None:
+                progress(site, emit.__name__)
             emit(site)
         (tmp / MARKER).write_text("built by kb build; this folder is replaced on every build\n",
                                   encoding="utf-8")
@@ -73,7 +99,7 @@ def build(vault: Vault | str | os.PathLike[str], out: str | os.PathLike[str],
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildReport(out, site.pages_written, len(site.plan.notes), len(site.plan.tags),
-                       len(site.plan.files), time.perf_counter() - started)
+                       len(site.plan.files), time.perf_counter() - started, file_problems(vault))
 
 
 def _check_target(out: Path, root: Path) -> None:
@@ -109,9 +135,12 @@ class Site:
         self.cfg = cfg
         self.out = out
         self.plan = Plan(vault.notes, home=cfg.home, exclude=cfg.exclude,
-                         exclude_tags=cfg.exclude_tags)
+                         exclude_tags=cfg.exclude_tags, slugs=cfg.slugs)
         self.tr = Translations(cfg.lang)
+        # lists and backlinks show the same few dates thousands of times: format each once
+        self.tr.date = functools.lru_cache(maxsize=None)(self.tr.date)  # type: ignore[method-assign]
         self._texts: dict[str, list[str]] = {}
+        self._snippets: dict[tuple[str, int, int], tuple[list[str], str]] = {}
         self.renderer = NoteRenderer(Context(vault.index, self.plan, self.text, self.tr))
         self.nav: list[dict[str, str]] = []
         """Extra pages for the header and the home page: ``{"title", "url"}`` (site URLs),
@@ -122,6 +151,8 @@ class Site:
         self.dates = {p: self._modified(p) for p in self.plan.notes}
         self.backlinks = self._backlinks()
         self.pages_written = 0
+        self.jobs: int | None = None
+        """Processes rendering note pages (``None``: one per CPU; :mod:`kbtools.site.workers`)."""
         self.site_urls: set[str] = {"", "notes/", "tags/", "404.html", "feed.xml",
                                     "sitemap.xml", "assets/site.css", "assets/site.js"}
         self.site_urls.update(p.url for p in self.plan.notes.values())
@@ -172,9 +203,15 @@ class Site:
 
     def snippet(self, source: str, line: int, width: int = 220) -> str:
         lines = self.text(source)
+        key = (source, line, width)  # a line linking to several notes is quoted on each page
+        got = self._snippets.get(key)
+        if got is not None and got[0] is lines:  # (the text may have been re-read since)
+            return got[1]
         text = plain(lines[line - 1]) if 0 < line <= len(lines) else ""
         text = text.lstrip("-*+>#0123456789. ").strip()
-        return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+        text = text if len(text) <= width else text[:width - 1].rstrip() + "…"
+        self._snippets[key] = (lines, text)
+        return text
 
     # -- output ------------------------------------------------------------------------------
     def _environment(self) -> jinja2.Environment:

@@ -14,6 +14,12 @@
     templates = "theme"            # a folder of template overrides (relative to the vault)
     search = true                  # a pagefind full-text index and the search/ page
     graph = true                   # the graph/ page and a local graph on every note page
+    slugs = "unicode"              # URL slugs and heading anchors: "unicode" (Развитие-партнерств/)
+                                   # or "translit" (razvitie-partnerstv/, Russian → Latin)
+
+``lang`` must have a catalogue in ``kbtools/locale/`` (:func:`kbtools.site.i18n.available`).
+``slugs`` is one of :data:`kbtools.site.pages.SLUG_POLICIES`; the policy (transliteration scheme,
+lower-casing, collisions) is documented in :mod:`kbtools.site.pages`.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, ConfigError
+from .pages import SLUG_POLICIES
 
 LANGS = ("ru", "en")
 
@@ -40,13 +47,14 @@ class SiteConfig:
     templates: Path | None = None
     search: bool = True
     graph: bool = True
+    slugs: str = "unicode"
 
     @classmethod
     def from_config(cls, config: Config, vault_root: Path, **overrides: Any) -> "SiteConfig":
         data = dict(getattr(config, "site", None) or {})
         data.update({k: v for k, v in overrides.items() if v is not None})
         known = {"title", "lang", "home", "base_url", "exclude", "exclude_tags", "properties",
-                 "feed_size", "templates", "search", "graph"}
+                 "feed_size", "templates", "search", "graph", "slugs"}
         unknown = set(data) - known
         where = config.source or "config"
         if unknown:
@@ -54,6 +62,9 @@ class SiteConfig:
         lang = str(data.get("lang", "ru"))
         if lang not in LANGS:
             raise ConfigError(f"{where}: [site] lang must be one of {', '.join(LANGS)}")
+        slugs = str(data.get("slugs", SLUG_POLICIES[0]))
+        if slugs not in SLUG_POLICIES:
+            raise ConfigError(f"{where}: [site] slugs must be one of {', '.join(SLUG_POLICIES)}")
         listify = lambda v: (v,) if isinstance(v, str) else tuple(v or ())  # noqa: E731
         templates = data.get("templates")
         base = str(data.get("base_url", "") or "")
@@ -65,4 +76,5 @@ class SiteConfig:
                    properties=bool(data.get("properties", True)),
                    feed_size=int(data.get("feed_size", 20)),
                    templates=(vault_root / templates) if templates else None,
-                   search=bool(data.get("search", True)), graph=bool(data.get("graph", True)))
+                   search=bool(data.get("search", True)), graph=bool(data.get("graph", True)),
+                   slugs=slugs)

@@ -16,57 +16,74 @@ from xml.sax.saxutils import escape as xml_escape
 
 from pygments.formatters import HtmlFormatter
 
-from .pages import folder_url, href, plain, relative
+from .pages import href, plain, relative
 from .render import Env
 from .sanitize import clean
 
 if TYPE_CHECKING:
     from .build import Site
+    from .pages import FolderPage, TagPage
 
 HIDDEN_PROPERTIES = {"tags", "tag", "title", "publish", "draft", "cssclasses", "cssclass"}
 
 
 def _entry(site: "Site", path: str, page: str) -> dict[str, Any]:
-    """A note as lists show it."""
+    """A note as lists show it. ``kb serve`` keeps the rows of its listing pages between
+    rebuilds in ``site.entries`` (page URL → note path → row; see :mod:`kbtools.site.live`)."""
+    memo = getattr(site, "entries", None)
+    rows = memo.get(page) if memo is not None else None
+    if rows is not None and path in rows:
+        return rows[path]
     np = site.plan.notes[path]
     when = site.dates[path]
-    return {"title": np.title, "href": href(relative(page, np.url)), "folder": np.note.folder,
-            "date": site.tr.date(when), "iso": when.isoformat()}
+    row = {"title": np.title, "href": href(relative(page, np.url)), "folder": np.note.folder,
+           "date": site.tr.date(when), "iso": when.isoformat()}
+    if rows is not None:
+        rows[path] = row
+    return row
 
 
 def emit_notes(site: "Site") -> None:
-    """One page per published note (the home note at the root)."""
+    """One page per published note (the home note at the root); on a large vault in worker
+    processes, with the same output (:mod:`kbtools.site.workers`)."""
+    from .workers import emit_pages
+    prepare_graphs(site)  # every local graph laid out at once, shared by the workers
+    emit_pages(site, list(site.plan.notes), emit_note)
+
+
+def emit_note(site: "Site", path: str) -> None:
+    """The page of one published note (``kb serve`` re-renders single pages with it)."""
     plan = site.plan
-    for path, np in plan.notes.items():
-        note, url = np.note, np.url
-        body = site.renderer.render_note(path, url, title=np.title)
-        ok = site.url_ok(url)
-        content = clean(body, ok)
-        anchors = plan.anchors(path)
-        toc = [{"level": h.level, "text": plain(h.text), "anchor": anchors[h.line]}
-               for k, h in enumerate(note.headings)
-               if not (k == 0 and h.level == 1 and plain(h.text).lower() == plain(np.title).lower())]
-        if len(toc) < 2:
-            toc = []
-        tags = [{"name": t, "href": href(relative(url, plan.tag_url(t)))} for t in note.tags
-                if plan.tag_url(t)]
-        crumbs = [{"title": site.tr.gettext("Home"), "href": href(relative(url, ""))}] \
-            if url else []
-        if note.folder and url:
-            parts = note.folder.split("/")
-            for depth in range(1, len(parts) + 1):
-                furl = folder_url("/".join(parts[:depth]))
-                crumbs.append({"title": parts[depth - 1],
-                               "href": href(relative(url, furl)) if furl != url else None})
-        props = _properties(site, path, url, ok) if site.cfg.properties else []
-        backlinks = [{**_entry(site, src, url), "snippet": site.snippet(src, line)}
-                     for src, line in site.backlinks.get(path, ())]
-        when = site.dates[path]
-        extras = [block for extra in PAGE_EXTRAS if (block := extra(site, path, url))]
-        site.page("note.html", url, title=np.title, content=content, toc=toc, tags=tags,
-                  crumbs=crumbs, properties=props, backlinks=backlinks, aliases=note.aliases,
-                  modified=site.tr.date(when), modified_iso=when.isoformat(), is_home=url == "",
-                  extras=extras, local_graph=local_graph(site, path, url))
+    np = plan.notes[path]
+    note, url = np.note, np.url
+    body = site.renderer.render_note(path, url, title=np.title)
+    ok = site.url_ok(url)
+    content = clean(body, ok)
+    anchors = plan.anchors(path)
+    toc = [{"level": h.level, "text": plain(h.text), "anchor": anchors[h.line]}
+           for k, h in enumerate(note.headings)
+           if not (k == 0 and h.level == 1 and plain(h.text).lower() == plain(np.title).lower())]
+    if len(toc) < 2:
+        toc = []
+    tags = [{"name": t, "href": href(relative(url, plan.tag_url(t)))} for t in note.tags
+            if plan.tag_url(t)]
+    crumbs = [{"title": site.tr.gettext("Home"), "href": href(relative(url, ""))}] \
+        if url else []
+    if note.folder and url:
+        parts = note.folder.split("/")
+        for depth in range(1, len(parts) + 1):
+            furl = site.plan.folder_url("/".join(parts[:depth]))
+            crumbs.append({"title": parts[depth - 1],
+                           "href": href(relative(url, furl)) if furl != url else None})
+    props = _properties(site, path, url, ok) if site.cfg.properties else []
+    backlinks = [{**_entry(site, src, url), "snippet": site.snippet(src, line)}
+                 for src, line in site.backlinks.get(path, ())]
+    when = site.dates[path]
+    extras = [block for extra in PAGE_EXTRAS if (block := extra(site, path, url))]
+    site.page("note.html", url, title=np.title, content=content, toc=toc, tags=tags,
+              crumbs=crumbs, properties=props, backlinks=backlinks, aliases=note.aliases,
+              modified=site.tr.date(when), modified_iso=when.isoformat(), is_home=url == "",
+              extras=extras, local_graph=local_graph(site, path, url))
 
 
 def _properties(site: "Site", path: str, url: str, ok: Callable[[str], bool]) -> list[dict[str, str]]:
@@ -103,29 +120,39 @@ def emit_home(site: "Site") -> None:
 
 def emit_tags(site: "Site") -> None:
     """``tags/`` (every tag, nested) and one page per tag (its notes and those of its subtags)."""
+    emit_tag_index(site)
+    for tag in site.plan.tags.values():
+        emit_tag(site, tag)
+
+
+def _tag_tree(site: "Site", keys: list[str], page: str) -> list[dict[str, Any]]:
+    out = []
+    for key in sorted(keys):
+        t = site.plan.tags[key]
+        out.append({"name": t.name.rsplit("/", 1)[-1], "full": t.name,
+                    "href": href(relative(page, t.url)), "count": len(t.notes),
+                    "children": _tag_tree(site, t.children, page)})
+    return out
+
+
+def emit_tag_index(site: "Site") -> None:
+    """``tags/``: every tag, nested, with its count."""
+    top = [k for k in site.plan.tags if "/" not in k]
+    site.page("tags.html", "tags/", title=site.tr.gettext("Tags"),
+              tags=_tag_tree(site, top, "tags/"), count=len(site.plan.tags))
+
+
+def emit_tag(site: "Site", tag: "TagPage") -> None:
+    """One tag's page: its notes and those of its subtags."""
     plan = site.plan
-
-    def tree(keys: list[str], page: str) -> list[dict[str, Any]]:
-        out = []
-        for key in sorted(keys):
-            t = plan.tags[key]
-            out.append({"name": t.name.rsplit("/", 1)[-1], "full": t.name,
-                        "href": href(relative(page, t.url)), "count": len(t.notes),
-                        "children": tree(t.children, page)})
-        return out
-
-    top = [k for k in plan.tags if "/" not in k]
-    site.page("tags.html", "tags/", title=site.tr.gettext("Tags"), tags=tree(top, "tags/"),
-              count=len(plan.tags))
-    for tag in plan.tags.values():
-        crumbs = [{"title": site.tr.gettext("Tags"), "href": href(relative(tag.url, "tags/"))}]
-        parts = tag.name.split("/")
-        for i in range(1, len(parts)):
-            parent = plan.tags["/".join(parts[:i]).lower()]
-            crumbs.append({"title": "#" + parent.name, "href": href(relative(tag.url, parent.url))})
-        site.page("list.html", tag.url, title="#" + tag.name, crumbs=crumbs,
-                  notes=[_entry(site, p, tag.url) for p in tag.notes],
-                  subtags=tree(tag.children, tag.url))
+    crumbs = [{"title": site.tr.gettext("Tags"), "href": href(relative(tag.url, "tags/"))}]
+    parts = tag.name.split("/")
+    for i in range(1, len(parts)):
+        parent = plan.tags["/".join(parts[:i]).lower()]
+        crumbs.append({"title": "#" + parent.name, "href": href(relative(tag.url, parent.url))})
+    site.page("list.html", tag.url, title="#" + tag.name, crumbs=crumbs,
+              notes=[_entry(site, p, tag.url) for p in tag.notes],
+              subtags=_tag_tree(site, tag.children, tag.url))
 
 
 def emit_all_notes(site: "Site") -> None:
@@ -137,28 +164,37 @@ def emit_all_notes(site: "Site") -> None:
 
 def emit_folders(site: "Site") -> None:
     """A listing per folder (notes and subfolders), unless a note already is the folder's page."""
+    for folder in site.plan.folders.values():
+        if folder.note is None:
+            emit_folder(site, folder)
+
+
+def emit_folder(site: "Site", folder: "FolderPage") -> None:
+    """One folder's generated listing."""
     plan = site.plan
-    for folder in plan.folders.values():
-        if folder.note is not None:
-            continue
-        crumbs = [{"title": site.tr.gettext("Home"), "href": href(relative(folder.url, ""))}]
-        parts = folder.path.split("/")
-        for depth in range(1, len(parts)):
-            crumbs.append({"title": parts[depth - 1],
-                           "href": href(relative(folder.url, folder_url("/".join(parts[:depth]))))})
-        subfolders = [{"title": plan.folders[u].name, "href": href(relative(folder.url, u))}
-                      for u in sorted(folder.children, key=str.lower)]
-        site.page("list.html", folder.url, title=folder.name, crumbs=crumbs,
-                  notes=[_entry(site, p, folder.url) for p in folder.notes], subtags=[],
-                  subfolders=subfolders)
+    crumbs = [{"title": site.tr.gettext("Home"), "href": href(relative(folder.url, ""))}]
+    parts = folder.path.split("/")
+    for depth in range(1, len(parts)):
+        crumbs.append({"title": parts[depth - 1],
+                       "href": href(relative(folder.url,
+                                             plan.folder_url("/".join(parts[:depth]))))})
+    subfolders = [{"title": plan.folders[u].name, "href": href(relative(folder.url, u))}
+                  for u in sorted(folder.children, key=str.lower)]
+    site.page("list.html", folder.url, title=folder.name, crumbs=crumbs,
+              notes=[_entry(site, p, folder.url) for p in folder.notes], subtags=[],
+              subfolders=subfolders)
 
 
 def emit_aliases(site: "Site") -> None:
     """A tiny redirect page per alias (``Альфа/`` → the note), where the alias's URL is free."""
     for url, path in site.plan.aliases.items():
-        np = site.plan.notes[path]
-        site.page("redirect.html", url, title=np.title, target=href(relative(url, np.url)),
-                  count_page=False)
+        emit_alias(site, url, path)
+
+
+def emit_alias(site: "Site", url: str, path: str) -> None:
+    np = site.plan.notes[path]
+    site.page("redirect.html", url, title=np.title, target=href(relative(url, np.url)),
+              count_page=False)
 
 
 def emit_404(site: "Site") -> None:
@@ -258,6 +294,7 @@ def _summary(site: "Site", path: str) -> str:
 
 from ..crm.site import emit_partners, partner_page  # noqa: E402  (CRM pages; kbtools.crm.site)
 from .graphs import emit_graph, local_graph  # noqa: E402  (graph/ and the local graph)
+from .graphs import prepare as prepare_graphs  # noqa: E402
 from .search import emit_search_index, emit_search_page  # noqa: E402  (pagefind; last)
 
 EMITTERS: list[Callable[["Site"], None]] = [

@@ -12,7 +12,9 @@ MathML (from ``$…$``/``$$…$$``, see :func:`kbtools.site.render.mathml`) is a
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from typing import Callable
 from urllib.parse import unquote
 
@@ -62,18 +64,53 @@ URL_ATTRS = {"href", "src"}
 
 def clean(html: str, url_ok: Callable[[str], bool] | None = None) -> str:
     """Sanitised ``html``; relative ``href``/``src`` values are kept only if ``url_ok`` says so."""
-    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
-        if tag == "iframe" and attr == "src" and (_has_scheme(value) or url_ok is None):
-            return None  # frames only ever show a file of the site (a PDF attachment)
-        if attr in URL_ATTRS and url_ok is not None and not _has_scheme(value):
-            return value if url_ok(value) else None
-        if attr == "type" and tag == "input" and value != "checkbox":
-            return None
-        return value
+    state = _STATE
+    outer = getattr(state, "url_ok", _UNSET)
+    state.url_ok = url_ok
+    try:
+        return _cleaner().clean(html)
+    finally:
+        if outer is _UNSET:
+            del state.url_ok
+        else:
+            state.url_ok = outer
 
-    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=attribute_filter,
-                     url_schemes=SCHEMES, filter_style_properties={"text-align"},
-                     link_rel=None, strip_comments=True)
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    url_ok = _STATE.url_ok
+    if tag == "iframe" and attr == "src" and (_has_scheme(value) or url_ok is None):
+        return None  # frames only ever show a file of the site (a PDF attachment)
+    if attr in URL_ATTRS and url_ok is not None and not _has_scheme(value):
+        return value if url_ok(value) else None
+    if attr == "type" and tag == "input" and value != "checkbox":
+        return None
+    return value
+
+
+_STATE = threading.local()
+"""The ``url_ok`` of the :func:`clean` call running in this thread (the one cleaner's
+``attribute_filter`` reads it)."""
+_UNSET = object()
+
+
+_OPTIONS = dict(tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_attribute_filter,
+                url_schemes=SCHEMES, filter_style_properties={"text-align"}, link_rel=None,
+                strip_comments=True)
+
+
+@functools.cache
+def _cleaner():
+    """One sanitiser for the process (``nh3.Cleaner``): building ammonia's rules (the tag and
+    attribute sets) costs twice as much as cleaning a typical note, so it is done once, not per
+    call. An nh3 without ``Cleaner`` (before 0.2.18) builds them per call."""
+    if hasattr(nh3, "Cleaner"):
+        return nh3.Cleaner(**_OPTIONS)
+    return _PerCall()
+
+
+class _PerCall:
+    def clean(self, html: str) -> str:
+        return nh3.clean(html, **_OPTIONS)
 
 
 def _has_scheme(value: str) -> bool:
