@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from .resolve import MISSING_NOTE
+from .resolve import MISSING_NOTE, ResolvedLink
 
 if TYPE_CHECKING:
     from .vault import Vault
@@ -27,20 +27,23 @@ def build_graph(vault: "Vault") -> nx.MultiDiGraph:
         g.add_node(path, kind="note", name=note.name, tags=list(note.tags))
     for att in vault.attachments:
         g.add_node(att.path, kind="attachment", name=att.name)
-    edges = []
-    for rl in vault.links:
-        link, res = rl.link, rl.resolution
-        if res.status == MISSING_NOTE:
-            target = UNRESOLVED_PREFIX + link.path
-            if target not in g:
-                g.add_node(target, kind="unresolved", name=link.path)
-        else:
-            target = res.target
-        edges.append((rl.source, target, {
-            "kind": link.kind, "status": res.status, "heading": link.heading or "",
-            "block": link.block or "", "line": link.line, "column": link.column}))
-    g.add_edges_from(edges)
+    g.add_edges_from([link_edge(g, rl) for rl in vault.links])
     return g
+
+
+def link_edge(g: nx.MultiDiGraph, rl: ResolvedLink) -> tuple[str, str, dict]:
+    """The edge of one link occurrence, ``(source, target, data)``; adds the node of an
+    unresolved target to ``g`` when it is not there yet."""
+    link, res = rl.link, rl.resolution
+    if res.status == MISSING_NOTE:
+        target = UNRESOLVED_PREFIX + link.path
+        if target not in g:
+            g.add_node(target, kind="unresolved", name=link.path)
+    else:
+        target = res.target
+    return (rl.source, target, {
+        "kind": link.kind, "status": res.status, "heading": link.heading or "",
+        "block": link.block or "", "line": link.line, "column": link.column})
 
 
 def _is_real(g: nx.MultiDiGraph, node: str) -> bool:

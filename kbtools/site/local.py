@@ -22,9 +22,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from ..crm.data import crm_type
-from ..graph import UNRESOLVED_PREFIX
+from ..graph import link_edge
 from ..model import Note
-from ..resolve import MISSING_NOTE, ResolvedLink, resolve
+from ..resolve import ResolvedLink, resolve
 from ..vault import Vault
 from . import emit as E
 from .build import Site
@@ -122,19 +122,7 @@ def regraph(graph, path: str, note: Note, links: list[ResolvedLink]) -> None:
     stale = {v for _, v, _ in old if graph.nodes[v].get("kind") == "unresolved"}
     graph.remove_edges_from(old)
     graph.nodes[path].update(kind="note", name=note.name, tags=list(note.tags))
-    edges = []
-    for rl in links:
-        link, res = rl.link, rl.resolution
-        if res.status == MISSING_NOTE:
-            target = UNRESOLVED_PREFIX + link.path
-            if target not in graph:
-                graph.add_node(target, kind="unresolved", name=link.path)
-        else:
-            target = res.target
-        edges.append((path, target, {
-            "kind": link.kind, "status": res.status, "heading": link.heading or "",
-            "block": link.block or "", "line": link.line, "column": link.column}))
-    graph.add_edges_from(edges)
+    graph.add_edges_from([link_edge(graph, rl) for rl in links])
     for v in stale:
         if graph.in_degree(v) == 0:
             graph.remove_node(v)
