@@ -190,16 +190,12 @@ class Site:
         """Target → [(source, line of its first link)], from the graph, once per build."""
         published = self.plan.notes
         found: dict[str, dict[str, int]] = {}
-        for src, dst, data in self.vault.graph.edges(data=True):
+        for src, dst, line in self.vault.graph.edges(data="line"):
             if src != dst and src in published and dst in published:
                 lines = found.setdefault(dst, {})
-                line = data["line"]
-                if line < self.vault.notes[src].body_line:
-                    line += 1_000_000_000  # a frontmatter link: the snippet prefers the text
+                line = backlink_rank(self.vault, src, line)
                 lines[src] = min(lines.get(src, line), line)
-        return {dst: sorted(((src, line % 1_000_000_000) for src, line in srcs.items()),
-                            key=lambda kv: (published[kv[0]].title.lower(), kv[0]))
-                for dst, srcs in found.items()}
+        return {dst: backlink_entries(published, srcs) for dst, srcs in found.items()}
 
     def snippet(self, source: str, line: int, width: int = 220) -> str:
         lines = self.text(source)
@@ -268,6 +264,21 @@ class Site:
         html = self.templates.get_template(template).render(url=link, page_url=url, **context)
         self.write(url, defang(html))
         self.pages_written += count
+
+
+_FRONTMATTER_RANK = 1_000_000_000
+
+
+def backlink_rank(vault: Vault, source: str, line: int) -> int:
+    """How a link's line ranks for the backlink snippet (the smallest is quoted): a line of the
+    text before any frontmatter line."""
+    return line + _FRONTMATTER_RANK if line < vault.notes[source].body_line else line
+
+
+def backlink_entries(published: dict[str, Any], ranks: dict[str, int]) -> list[tuple[str, int]]:
+    """``[(source, line quoted)]`` by the sources' titles, from source → best rank."""
+    return sorted(((src, rank % _FRONTMATTER_RANK) for src, rank in ranks.items()),
+                  key=lambda kv: (published[kv[0]].title.lower(), kv[0]))
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:

@@ -24,7 +24,7 @@ from ..model import Note
 from ..resolve import ResolvedLink
 from ..vault import Vault
 from . import emit as E
-from .build import Site
+from .build import Site, backlink_entries, backlink_rank
 from .graphs import GLOBAL_LIMIT, _local_shape, note_graph
 from .pages import Plan
 
@@ -132,13 +132,9 @@ def backlinks_of(site: Site, target: str) -> list[tuple[str, int]] | None:
     lines: dict[str, int] = {}
     for src, _, line in graph.in_edges(target, data="line"):
         if src != target and src in published:
-            if line < site.vault.notes[src].body_line:
-                line += 1_000_000_000  # a frontmatter link: the snippet prefers the text
+            line = backlink_rank(site.vault, src, line)
             lines[src] = min(lines.get(src, line), line)
-    if not lines:
-        return None
-    return sorted(((src, line % 1_000_000_000) for src, line in lines.items()),
-                  key=lambda kv: (published[kv[0]].title.lower(), kv[0]))
+    return backlink_entries(published, lines) if lines else None
 
 
 def backlink_view(site: Site, target: str, changed: dict[str, Note]) -> tuple:
