@@ -130,7 +130,7 @@ class LiveSite:
     """A built site kept in memory and updated in place (see the module docstring).
 
     ``build_kwargs`` are ``[site]`` overrides as for :func:`kbtools.site.build` (``lang``,
-    ``search``…). All methods hold :attr:`lock`."""
+    ``search``…). The methods that read or change the site hold :attr:`lock`."""
 
     def __init__(self, root: str | os.PathLike[str], out: str | os.PathLike[str], *,
                  build_kwargs: dict[str, Any] | None = None,
@@ -247,7 +247,6 @@ class LiveSite:
             if not changed and not removed:
                 return Update("none", seconds=time.perf_counter() - started)
             self.writer.reset()
-            reason = ""
             try:
                 kind, reason = self._apply(found, changed, removed)
             except NeedFull as exc:

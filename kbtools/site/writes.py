@@ -8,6 +8,7 @@ wrote and deleted (what one update did: :class:`kbtools.site.live.Update`).
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import tempfile
@@ -80,14 +81,17 @@ class Writer:
 
     def copy(self, path: str, url: str) -> None:
         """Copy an attachment as :func:`kbtools.site.emit.emit_files` does (never a file
-        outside the vault)."""
+        outside the vault), only if the copy's bytes differ."""
         root = os.path.realpath(self.root)
         src = os.path.realpath(self.root / path)
         if not src.startswith(root + os.sep) or not os.path.isfile(src):
+            return
+        dst = self.out / url
+        if dst.is_file() and filecmp.cmp(src, dst, shallow=False):
             return
 
         def copy(fh) -> None:
             with open(src, "rb") as sfh:
                 shutil.copyfileobj(sfh, fh)
-        atomic(self.out / url, copy)
+        atomic(dst, copy)
         self.written.append(url)
