@@ -136,3 +136,38 @@ def test_search_gives_the_same_results_and_scores(tmp_path, monkeypatch):
                 page.close()
     assert found["whole"] == found["parts"]
     assert found["parts"]["партнёрства"] and found["parts"]["лидерства"][0]
+
+
+def test_kb_serve_reindexes_only_the_parts_with_changed_pages(tmp_path, monkeypatch):
+    """``PartedIndex`` (kb serve's background refresh) re-indexes the parts whose pages were
+    edited, deleted or added, and its merged index is the index of the site as it is now."""
+    site = _site(tmp_path / "site")
+    monkeypatch.setattr(search, "PART_PAGES", 4)  # parts: 00-03, 04-07, 08-11, 12-13
+    parted = search.PartedIndex(site, "ru")
+    assert parted.refresh(tmp_path / "first") == 14 and parted.last_reindexed == 4
+    assert canon(tmp_path / "first") == canon(_whole(site, tmp_path / "first-whole"))
+
+    assert parted.refresh(tmp_path / "same") == 14 and parted.last_reindexed == 0
+    page = site / "Заметка-05" / "index.html"
+    page.write_text(page.read_text("utf-8").replace("ещё текст 5", "ещё текст 5 новоеслово"),
+                    encoding="utf-8")
+    shutil.rmtree(site / "Заметка-13")
+    (site / "Заметка-99").mkdir()
+    (site / "Заметка-99" / "index.html").write_text(
+        (site / "Заметка-00" / "index.html").read_text("utf-8").replace("Заметка 0", "Заметка 99"),
+        encoding="utf-8")
+    assert parted.refresh(tmp_path / "second") == 14
+    assert parted.last_reindexed == 2, "the edited page's part and the last (one deleted, one new)"
+    got = canon(tmp_path / "second")
+    assert got == canon(_whole(site, tmp_path / "second-whole"))
+    assert any(w.startswith("новоеслов") for w in got["ru"]["words"])  # (stemmed)
+    work = parted.work
+    assert work is not None and work.parent == site.parent and work.is_dir()
+    parted.close()
+    assert not work.exists()
+
+
+def _whole(site: Path, dest: Path) -> Path:
+    """The index of the site in one go (no parts)."""
+    search._run(search._index(site, dest, "ru"))
+    return dest

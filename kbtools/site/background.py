@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import emit as E
 from .depends import global_sig
-from .search import BUNDLE, index_site
+from .search import BUNDLE, PartedIndex
 
 if TYPE_CHECKING:
     from .live import LiveSite
@@ -48,7 +48,8 @@ def refresh_graph(live: LiveSite) -> bool:
 
 def refresh_search(live: LiveSite) -> float | None:
     """Re-index the served pages into a new pagefind bundle next to the output folder and
-    swap it in for ``pagefind/``; the seconds it took, ``None`` if search is off or a full
+    swap it in for ``pagefind/`` (:class:`~kbtools.site.search.PartedIndex`: only the parts of
+    2,500 pages that hold a changed page are indexed again, then all are merged); the seconds it took, ``None`` if search is off or a full
     build (which indexes by itself) happened meanwhile."""
     with live.lock:
         site = live.site
@@ -57,9 +58,12 @@ def refresh_search(live: LiveSite) -> float | None:
         generation, lang = live.generation, site.cfg.lang
     started = time.perf_counter()
     out = live.out
+    if live.search is None or live.search.lang != lang:
+        live.close()
+        live.search = PartedIndex(out, lang)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{BUNDLE}-", dir=out.parent))
     try:
-        index_site(out, lang, tmp / BUNDLE)  # as kb build indexes (in parts, merged)
+        live.search.refresh(tmp / BUNDLE)  # only the parts with changed pages are re-indexed
         with live.lock:
             if generation != live.generation:
                 return None

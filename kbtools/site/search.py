@@ -125,6 +125,89 @@ def index_site(out: Path, lang: str, dest: Path | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
 
 
+class PartedIndex:
+    """``kb serve``'s search index, kept as parts between refreshes: a refresh re-indexes only
+    the parts that hold a page written, added or deleted since the last one, and merges.
+
+    Pages are assigned to parts of :data:`PART_PAGES` on the first refresh (in
+    :func:`pages_to_index` order); a new page joins the last part (a new part when that one is
+    full), a deleted page leaves its part. Which pages changed is read from the files themselves
+    (size and mtime; ``kb serve`` rewrites a page only when its bytes change). The merged index
+    holds the same pages, words and weights as :func:`index_site` would write, so search answers
+    the same; only the order of pages inside the bundle may differ. Parts live in :attr:`work`,
+    a folder made next to ``out`` when a site first needs parts; :meth:`close` removes it.
+    """
+
+    def __init__(self, out: Path, lang: str):
+        self.out, self.lang = Path(out), lang
+        self.work: Path | None = None
+        """Where the parts' bundles are kept (``None`` until the site needs parts)."""
+        self.parts: list[list[str]] = []
+        """The pages of each part, in order."""
+        self.stamps: dict[str, tuple[int, int]] = {}
+        """Page → (size, mtime_ns) when its part was last indexed."""
+        self.last_reindexed = 0
+        """How many parts the last :meth:`refresh` re-indexed."""
+
+    def _stamp(self, page: str) -> tuple[int, int]:
+        st = os.stat(self.out / page)
+        return (st.st_size, st.st_mtime_ns)
+
+    def refresh(self, dest: Path) -> int:
+        """Write the merged index to the bundle ``dest`` (which must not exist); the number of
+        pages indexed. A site of one part, or one whose bundles cannot be merged, is indexed
+        whole with :func:`index_site`."""
+        from .search_merge import CannotMerge, merge
+
+        pages = pages_to_index(self.out)
+        if len(pages) <= PART_PAGES:
+            self.parts, self.stamps = [], {}
+            return index_site(self.out, self.lang, dest)
+        stamps = {page: self._stamp(page) for page in pages}
+        if not self.parts:
+            self.parts = [pages[at:at + PART_PAGES] for at in range(0, len(pages), PART_PAGES)]
+            stale = set(range(len(self.parts)))
+        else:
+            present = set(pages)
+            known = {page for part in self.parts for page in part}
+            stale = {k for k, part in enumerate(self.parts)
+                     if any(page not in present or stamps[page] != self.stamps.get(page)
+                            for page in part)}
+            self.parts = [[page for page in part if page in present] for part in self.parts]
+            for page in pages:
+                if page not in known:
+                    if len(self.parts[-1]) >= PART_PAGES:
+                        self.parts.append([])
+                    self.parts[-1].append(page)
+                    stale.add(len(self.parts) - 1)
+        if self.work is None:
+            self.work = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.search-parts-",
+                                              dir=self.out.parent))
+        for k in sorted(stale):
+            staged, bundle = self.work / f"pages-{k}", self.work / f"part-{k}"
+            shutil.rmtree(staged, ignore_errors=True)
+            shutil.rmtree(bundle, ignore_errors=True)
+            if self.parts[k]:  # (a part whose pages were all deleted stays empty, unindexed)
+                _stage(self.out, self.parts[k], staged)
+                _run(_index(staged, bundle, self.lang))
+                shutil.rmtree(staged)
+        self.stamps = stamps
+        self.last_reindexed = len(stale)
+        work = self.work
+        try:
+            return merge([work / f"part-{k}" for k, part in enumerate(self.parts) if part], dest)
+        except CannotMerge:
+            shutil.rmtree(dest, ignore_errors=True)
+            self.parts, self.stamps = [], {}
+            return index_site(self.out, self.lang, dest)
+
+    def close(self) -> None:
+        """Remove the parts (a later :meth:`refresh` indexes everything again)."""
+        if self.work is not None:
+            shutil.rmtree(self.work, ignore_errors=True)
+        self.work, self.parts, self.stamps = None, [], {}
+
+
 def _run(coro: Any) -> Any:
     """``asyncio.run`` — in a thread of its own when called from async code."""
     box: dict[str, Any] = {}

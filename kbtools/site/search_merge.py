@@ -308,7 +308,8 @@ def merge(bundles: list[Path], dest: Path) -> int:
 
 
 def _place(source: Path, folder: Path, name: str, taken: set[str]) -> str:
-    """Move a fragment into the merged bundle under its name, or — when an earlier part has
+    """Put a fragment into the merged bundle under its name (a hard link, else a copy: the part
+    bundles stay whole, so ``kb serve`` can merge them again), or — when an earlier part has
     another page under the same short hash — under a longer one; the name it got."""
     if name in taken:
         data = source.read_bytes()
@@ -320,7 +321,10 @@ def _place(source: Path, folder: Path, name: str, taken: set[str]) -> str:
             k += 1
             name = base + digest[:k]
     taken.add(name)
-    os.replace(source, folder / f"{name}.pf_fragment")
+    try:
+        os.link(source, folder / f"{name}.pf_fragment")
+    except OSError:
+        shutil.copyfile(source, folder / f"{name}.pf_fragment")
     return name
 
 
