@@ -125,6 +125,24 @@ class Update:
         return out + (f": {self.reason})" if self.reason and self.kind == "wide" else ")")
 
 
+def mtimes(*tops: Path, skip: Path | None = None) -> dict[str, int]:
+    """Path → mtime of every file under the folders ``tops`` (dot-files, dot-folders and the
+    folder ``skip`` left out): what ``kb serve`` compares to notice a change."""
+    out: dict[str, int] = {}
+    for folder, dirs, files in (entry for top in tops for entry in os.walk(top)):
+        dirs[:] = [d for d in dirs if not d.startswith(".")
+                   and (skip is None or Path(folder, d).resolve() != skip)]
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                out[path] = os.stat(path).st_mtime_ns
+            except OSError:
+                pass
+    return out
+
+
 def _is_note(path: str) -> bool:
     return path.lower().endswith(".md")
 
@@ -219,16 +237,7 @@ class LiveSite:
     def _theme_snapshot(self) -> dict[str, int]:
         """Files of the template override folders (``[site] templates``, ``templates/site/``
         next to the vault) → mtime: a change there means a full rebuild."""
-        out: dict[str, int] = {}
-        for folder in self.theme_folders():
-            for dirpath, _dirs, names in os.walk(folder):
-                for name in names:
-                    path = os.path.join(dirpath, name)
-                    try:
-                        out[path] = os.stat(path).st_mtime_ns
-                    except OSError:
-                        pass
-        return out
+        return mtimes(*self.theme_folders())
 
     def theme_folders(self) -> list[Path]:
         """Template override folders that exist (the server watches them too)."""

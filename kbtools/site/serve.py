@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Callable
 
 from .background import Deferred, settle_memory
-from .live import LiveSite, Update
+from .live import LiveSite, Update, mtimes
 
 VERSION_PATH = "/__kb/version"
 RELOAD_SCRIPT = (
@@ -67,24 +67,6 @@ RELOAD_SCRIPT = (
     "location.reload();v=n}).catch(function(){}).finally(function(){setTimeout(t,%d)})}t()})();"
     "</script>"
 )
-
-
-def _snapshot(root: Path, skip: Path | None, *extra: Path) -> dict[str, float]:
-    """Path → mtime of every file under ``root`` and the ``extra`` folders (dot-folders and
-    ``skip`` left out)."""
-    out: dict[str, float] = {}
-    for folder, dirs, files in (entry for top in (root, *extra) for entry in os.walk(top)):
-        dirs[:] = [d for d in dirs if not d.startswith(".")
-                   and (skip is None or Path(folder, d).resolve() != skip)]
-        for name in files:
-            if name.startswith("."):
-                continue
-            path = os.path.join(folder, name)
-            try:
-                out[path] = os.stat(path).st_mtime_ns
-            except OSError:
-                pass
-    return out
 
 
 @dataclass
@@ -164,7 +146,7 @@ class Server:
         skip = self.out.resolve()
         before = self._baseline
         while not self._stop.wait(self.poll_interval):
-            now = _snapshot(self.vault, skip, *self.live.theme_folders())
+            now = mtimes(self.vault, *self.live.theme_folders(), skip=skip)
             if now != before:
                 before = now
                 self.rebuild()
@@ -182,7 +164,7 @@ class Server:
             return not path.startswith(skip) and not any(
                 part.startswith(".") for part in Path(rel).parts)
         # a change between the first build and the watcher's start still counts
-        if _snapshot(self.vault, self.out.resolve(), *themes) != self._baseline:
+        if mtimes(self.vault, *themes, skip=self.out.resolve()) != self._baseline:
             self.rebuild()
         for _changes in watchfiles.watch(self.vault, *themes, watch_filter=wanted,
                                          stop_event=self._stop,
@@ -255,7 +237,7 @@ class Server:
         return functools.partial(Handler, directory=str(self.out))
 
     def start(self) -> "Server":
-        self._baseline = _snapshot(self.vault, self.out.resolve())  # before the first build
+        self._baseline = mtimes(self.vault, skip=self.out.resolve())  # before the first build
         if not self.rebuild():
             raise RuntimeError(self.last_error or "the first build failed")
         self._httpd = http.server.ThreadingHTTPServer((self.host, self.port), self._handler())
