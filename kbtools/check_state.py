@@ -29,13 +29,13 @@ from .load import _save_atomic
 
 STATE_FILE = "check.marshal"
 JOURNAL_FILE = "check.journal.marshal"
-FORMAT = 5
+FORMAT = 6
 """Bump when the layout changes (an older state is then ignored)."""
 JOURNAL_LIMIT = 500
 """Journal entries (notes plus report pieces) beyond which the state is rewritten whole."""
 
-SIZE, MTIME, ALIASES, SUMMARY, FINDINGS, COUNTS = range(6)
-"""A note's entry: file size and mtime (to notice a change), its aliases (for the index), its
+SIZE, MTIME, SUMMARY, FINDINGS, COUNTS = range(5)
+"""A note's entry: file size and mtime (to notice a change), its
 summary (what other notes' links see of it, :func:`kbtools.incremental.summary`) and its
 findings (both marshalled to bytes, decoded only when needed), and how many of its findings
 are errors, warnings and infos."""
@@ -53,7 +53,7 @@ def decode(t: tuple) -> Diagnostic:
 def entry(f: SourceFile, summary: tuple, findings: tuple[tuple, ...]) -> tuple:
     """A note's entry (``findings``: encoded, from its own text)."""
     severities = [t[2] for t in findings]
-    return (f.size, f.mtime_ns, summary[0], marshal.dumps(summary),
+    return (f.size, f.mtime_ns, marshal.dumps(summary),
             marshal.dumps(findings) if findings else b"",
             (severities.count(Severity.ERROR), severities.count(Severity.WARNING),
              severities.count(Severity.INFO)))

@@ -29,7 +29,7 @@ from typing import Callable, Iterator
 
 from . import __version__
 from . import check_state
-from .check_state import ALIASES, COUNTS, FINDINGS, MTIME, SIZE, SUMMARY, State, decode, encode
+from .check_state import COUNTS, FINDINGS, MTIME, SIZE, SUMMARY, State, decode, encode
 from .checks import check, check_links, check_unpublished_links, emits, note_problems
 from .config import Config
 from .diagnostics import Diagnostic, Severity, Tally
