@@ -21,7 +21,8 @@ from typing import Callable, Iterable, Iterator
 from .config import Config, matcher
 from .diagnostics import Diagnostic, Severity
 from .model import Note
-from .resolve import AMBIGUOUS, MISSING_BLOCK, MISSING_HEADING, MISSING_NOTE, ResolvedLink, fold
+from .resolve import (AMBIGUOUS, MISSING_BLOCK, MISSING_HEADING, MISSING_NOTE, ResolvedLink, fold,
+                      names_a_file)
 from .rules import BY_CODE, lookup
 from .vault import Vault
 
@@ -166,11 +167,13 @@ def _check_link(vault: Vault, rl: ResolvedLink, suggest: _Suggester) -> Iterator
                              hint=f"write {_link_text(owner, link.subpath, link.label or link.path)}",
                              width=width)
             return
-        name = link.path.rsplit("/", 1)[-1]
-        attachment = "." in name and not name.lower().endswith(".md") and link.path != ""
+        attachment = names_a_file(link.path)
         code = "KB004" if link.embed or attachment else "KB001"
         what = "file" if attachment else "note"
         guess = suggest.note(link.path)
+        if guess is not None and (guess == vault.notes[rl.source].name
+                                  or (attachment and not names_a_file(guess))):
+            guess = None  # never the linking note itself, nor a note for a missing file
         hint = f"did you mean {_link_text(guess, link.subpath, link.label)}?" if guess else None
         if attachment and not guess:
             hint = "links to files other than notes need the exact file name with its extension"

@@ -52,6 +52,18 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,9}$")
+
+
+def names_a_file(linkpath: str) -> bool:
+    """Does a link path that matches nothing name a file other than a note? Only when its last
+    part ends in something shaped like an extension (``.png``, ``.pdf``, ``.canvas``):
+    ``[[v1.2 Release]]``, ``[[2021.07.17]]`` and ``[[Note.md]]`` name notes, as Obsidian
+    would create them on a click. (It only decides how a broken link is reported.)"""
+    name = linkpath.rsplit("/", 1)[-1]
+    return bool(_EXTENSION.search(name)) and not name.lower().endswith(".md")
+
+
 def fold(path: str) -> str:
     """Key for case-insensitive, normalisation-insensitive path comparison.
 

@@ -43,7 +43,8 @@ RULES: tuple[Rule, ...] = (
          "[[Лидерство#^abc123]] when no line of the note ends with `^abc123`",
          "Add ` ^abc123` at the end of the paragraph, or fix the id."),
     Rule("KB004", "broken-embed", Severity.ERROR,
-         "An embed `![[…]]` or image `![](…)` points to a file that does not exist.",
+         "An embed `![[…]]` or image `![](…)`, or a link to a file other than a note "
+         "(`[[отчёт.pdf]]`), points to a file that does not exist.",
          "![[схема.png]] with no such attachment",
          "Add the attachment to the vault or fix its name (non-note files need their extension)."),
     Rule("KB005", "ambiguous-link", Severity.WARNING,

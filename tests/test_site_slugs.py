@@ -245,3 +245,12 @@ def test_notes_of_a_tag_with_equal_titles_are_in_path_order():
     for order in (["Б/Итоги.md", "А/Итоги.md", "В/итоги.md"], ["В/итоги.md", "А/Итоги.md", "Б/Итоги.md"]):
         plan = Plan({p: Note(path=p, tags=("встречи",)) for p in order})
         assert plan.tags["встречи"].notes == ["А/Итоги.md", "Б/Итоги.md", "В/итоги.md"]
+
+
+def test_no_alias_redirect_for_the_name_of_another_note():
+    """An alias equal to another note's name (KB008) gets no redirect: [[Name]] means the note."""
+    from kbtools.model import Note
+    from kbtools.site.pages import Plan
+    plan = Plan({"Справка.md": Note(path="Справка.md", aliases=("Документация", "Помощь")),
+                 "Понятия/Документация.md": Note(path="Понятия/Документация.md")})
+    assert plan.aliases == {"Помощь/": "Справка.md"}

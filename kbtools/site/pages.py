@@ -285,13 +285,16 @@ class Plan:
         return folders
 
     def _aliases(self, used: dict[str, str]) -> dict[str, str]:
-        """Redirect page URL → the note it names, for aliases whose slug is free."""
+        """Redirect page URL → the note it names, for aliases whose slug is free and that are
+        not the name of a published note (``[[Name]]`` always means that note, KB008)."""
         taken = set(used) | {u.lower().rstrip("/") for u in self.folders}
+        names = {page.note.name.lower() for page in self.notes.values()}
         out: dict[str, str] = {}
         for path in sorted(self.notes):
             for alias in self.notes[path].note.aliases:
                 url = self.slug(alias)
-                if url.lower() in taken or url.lower() in RESERVED or url == "-":
+                if url.lower() in taken or url.lower() in RESERVED or url == "-" or \
+                        alias.lower() in names:
                     continue
                 taken.add(url.lower())
                 out[url + "/"] = path

@@ -31,7 +31,7 @@ from pygments.util import ClassNotFound
 
 from ..model import Link, Note
 from ..parse import is_external, split_destination
-from ..resolve import MISSING_BLOCK, MISSING_HEADING, Index, Resolution, resolve
+from ..resolve import MISSING_BLOCK, MISSING_HEADING, Index, Resolution, names_a_file, resolve
 from ..syntax import markdown
 from ..syntax.callouts import CALLOUT
 from .i18n import Translations
@@ -153,8 +153,7 @@ class NoteRenderer:
     def _problem(self, problem: str, path: str) -> str:
         if problem != "missing":
             return problem
-        base = path.rsplit("/", 1)[-1]
-        is_file = "." in base and not base.lower().endswith(".md")
+        is_file = names_a_file(path)
         tr = self.ctx.tr  # literal msgids, so that Babel's extractor finds them
         text = tr.gettext("No file «%(name)s»") if is_file else tr.gettext("No note «%(name)s»")
         return text % {"name": path}
