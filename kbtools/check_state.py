@@ -95,8 +95,7 @@ def load(folder: Path) -> State | None:
     if journal is None or journal.get("stamp") != state.stamp:
         return state
     try:
-        notes = dict(state.notes)
-        notes.update(journal["notes"])
+        notes = {**state.notes, **journal["notes"]}
         pieces = state.pieces
         if pieces is not None and journal["pieces"]:
             merged = dict(pieces[1])

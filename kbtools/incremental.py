@@ -130,7 +130,7 @@ def _assemble(report: Report, findings: "_Findings", files: int, old: tuple | No
     cached: dict[str, str] = old[1] if old is not None and old[0] == wanted else {}
     pieces: dict[str, str] = {}
     made = 0
-    for path in findings.paths():
+    for path in findings.paths:
         piece = cached.get(path) if rechecked is not None and path not in rechecked else None
         if piece is None:
             piece = report.piece(findings.of(path))
@@ -152,12 +152,9 @@ class _Findings:
             self.global_.setdefault(t[3], []).append(t)
 
     @functools.cached_property
-    def _paths(self) -> list[str]:
-        return sorted({p for p, e in self.notes.items() if e[FINDINGS]}.union(self.global_))
-
     def paths(self) -> list[str]:
         """Every file with findings, in path order."""
-        return self._paths
+        return sorted({p for p, e in self.notes.items() if e[FINDINGS]}.union(self.global_))
 
     def of(self, path: str) -> list[Diagnostic]:
         """One file's findings, sorted."""
@@ -168,7 +165,7 @@ class _Findings:
 
     def decoded(self) -> list[Diagnostic]:
         """Every finding, sorted."""
-        return [d for path in self.paths() for d in self.of(path)]
+        return [d for path in self.paths for d in self.of(path)]
 
     def tally(self) -> Tally:
         errors = warnings = infos = 0
@@ -181,7 +178,7 @@ class _Findings:
                 errors += t[2] == Severity.ERROR
                 warnings += t[2] == Severity.WARNING
                 infos += t[2] == Severity.INFO
-        return Tally(errors, warnings, infos, files=len(self.paths()))
+        return Tally(errors, warnings, infos, files=len(self.paths))
 
 
 def _state_of(vault: Vault, key: str, files: tuple[SourceFile, ...],

@@ -109,20 +109,27 @@ def index_site(out: Path, lang: str, dest: Path | None = None) -> int:
     try:
         parts = [pages[at:at + PART_PAGES] for at in range(0, len(pages), PART_PAGES)]
         if len(parts) > 1:
-            bundles = []
-            for k, part in enumerate(parts, 1):
-                _stage(out, part, work / f"pages-{k}")
-                bundles.append(work / f"part-{k}")
-                _run(_index(work / f"pages-{k}", bundles[-1], lang))
-                shutil.rmtree(work / f"pages-{k}")
+            bundles = [work / f"part-{k}" for k in range(len(parts))]
+            for part, bundle in zip(parts, bundles):
+                _index_pages(out, part, bundle, lang, work / "pages")
             try:
                 return merge(bundles, dest)
             except CannotMerge:
                 shutil.rmtree(dest, ignore_errors=True)
-        _stage(out, pages, work / "pages")
-        return _run(_index(work / "pages", dest, lang))
+        return _index_pages(out, pages, dest, lang, work / "pages")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _index_pages(out: Path, pages: list[str], bundle: Path, lang: str, staged: Path) -> int:
+    """Index ``pages`` of the site in ``out`` into ``bundle``, staged in the folder ``staged``
+    (removed afterwards)."""
+    shutil.rmtree(staged, ignore_errors=True)
+    try:
+        _stage(out, pages, staged)
+        return _run(_index(staged, bundle, lang))
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
 
 
 class PartedIndex:
@@ -184,13 +191,10 @@ class PartedIndex:
             self.work = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.search-parts-",
                                               dir=self.out.parent))
         for k in sorted(stale):
-            staged, bundle = self.work / f"pages-{k}", self.work / f"part-{k}"
-            shutil.rmtree(staged, ignore_errors=True)
+            bundle = self.work / f"part-{k}"
             shutil.rmtree(bundle, ignore_errors=True)
             if self.parts[k]:  # (a part whose pages were all deleted stays empty, unindexed)
-                _stage(self.out, self.parts[k], staged)
-                _run(_index(staged, bundle, self.lang))
-                shutil.rmtree(staged)
+                _index_pages(self.out, self.parts[k], bundle, self.lang, self.work / "pages")
         self.stamps = stamps
         self.last_reindexed = len(stale)
         work = self.work
